@@ -1,0 +1,199 @@
+//! The command-line front end: clap arguments ("low args") turned into core requests,
+//! reports printed as text or JSON. Nothing below this module prints or prompts.
+
+mod audit;
+mod batch;
+mod demo;
+mod output;
+mod setup;
+mod status;
+
+use std::io::{IsTerminal as _, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use airlock::Error;
+use airlock::ca::CaInfo;
+use airlock::ops::{Context, Session, Unlock};
+use airlock::secret::{Hardening, Passphrase};
+use clap::{Parser, Subcommand};
+use ring::rand::SystemRandom;
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+/// airlock: an offline certificate authority for Kubernetes client certificates.
+#[derive(Debug, Parser)]
+#[command(name = "airlock", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// CA home folder [default: $AIRLOCK_HOME, else $XDG_DATA_HOME/airlock]
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Print reports as JSON
+    #[arg(long, global = true)]
+    json: bool,
+    /// Read the CA passphrase from this file (first line) instead of a prompt
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new self-signed CA in an empty home; its key is encrypted with age
+    Init(setup::InitArgs),
+    /// Bring in an existing (kubeadm) CA; its key is encrypted on import
+    Import(setup::ImportArgs),
+    /// Show the CAs, the ledger and certificate counts
+    Status,
+    /// Show verdicts for every CSR in an intake folder (needs no passphrase)
+    Review(batch::ReviewArgs),
+    /// Sign every accepted CSR of an intake folder into OUT_DIR
+    Sign(batch::SignArgs),
+    /// Verify or show the ledger
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Make a demo home in a temporary folder, sign a built-in batch, show the result
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli, hardening: Hardening) -> Result<ExitCode, Error> {
+    let global = Global {
+        home: cli.home.clone(),
+        json: cli.json,
+        passphrase_file: cli.passphrase_file.clone(),
+        hardening,
+    };
+    match cli.command {
+        Command::Init(args) => setup::init(&global, &args),
+        Command::Import(args) => setup::import(&global, &args),
+        Command::Status => status::run(&global),
+        Command::Review(args) => batch::review(&global, &args),
+        Command::Sign(args) => batch::sign(&global, &args),
+        Command::Audit(command) => audit::run(&global, &command),
+        Command::Demo(args) => demo::run(&global, &args),
+    }
+}
+
+/// Prints an error with its causes and a hint, as the last thing before exit 1.
+pub fn report_error(error: &Error) {
+    eprintln!("error: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+}
+
+/// Options every command shares.
+pub struct Global {
+    home: Option<PathBuf>,
+    json: bool,
+    passphrase_file: Option<PathBuf>,
+    hardening: Hardening,
+}
+
+impl Global {
+    /// The home folder: --home, else AIRLOCK_HOME, else the XDG default.
+    fn home_path(&self) -> Result<PathBuf, Error> {
+        if let Some(home) = &self.home {
+            return Ok(home.clone());
+        }
+        if let Some(home) = std::env::var_os("AIRLOCK_HOME").filter(|value| !value.is_empty()) {
+            return Ok(PathBuf::from(home));
+        }
+        Ok(airlock::home::default_path(
+            std::env::var_os("XDG_DATA_HOME"),
+            std::env::var_os("HOME"),
+        )?)
+    }
+
+    fn open(&self) -> Result<Session, Error> {
+        let session = Session::open(&self.home_path()?, now())?;
+        if let Some(bytes) = session.opened().repaired_bytes {
+            eprintln!(
+                "warning: the ledger's last line was torn ({bytes} bytes, from an interrupted write); it was cut and the repair recorded"
+            );
+        }
+        Ok(session)
+    }
+
+    /// A passphrase for an existing key: the file if given, else a prompt on the terminal.
+    fn passphrase(&self, prompt: &str) -> Result<Passphrase, Error> {
+        if let Some(path) = &self.passphrase_file {
+            return read_passphrase_file(path);
+        }
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Refused(
+                "a passphrase is needed and there is no terminal to ask on: pass --passphrase-file FILE".to_owned(),
+            ));
+        }
+        let typed = rpassword::prompt_password(prompt)
+            .map_err(|error| Error::Refused(format!("cannot read the passphrase: {error}")))?;
+        Ok(Passphrase::from(typed))
+    }
+
+    /// A new passphrase: the file if given, else typed twice on the terminal.
+    fn new_passphrase(&self) -> Result<Passphrase, Error> {
+        use age::secrecy::ExposeSecret as _;
+        if self.passphrase_file.is_some() {
+            return self.passphrase("");
+        }
+        let first = self.passphrase("New CA passphrase: ")?;
+        let second = self.passphrase("Repeat the passphrase: ")?;
+        if first.expose_secret() != second.expose_secret() {
+            return Err(Error::Refused(
+                "the two passphrases differ; nothing was written".to_owned(),
+            ));
+        }
+        Ok(first)
+    }
+}
+
+/// Reads a passphrase file (at most 4 KiB; one trailing newline removed).
+fn read_passphrase_file(path: &Path) -> Result<Passphrase, Error> {
+    let refuse = |reason: String| {
+        Error::Refused(format!(
+            "cannot use passphrase file '{}': {reason}",
+            path.display()
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|error| refuse(error.to_string()))?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(4097)
+        .read_to_end(&mut bytes)
+        .map_err(|error| refuse(error.to_string()))?;
+    if bytes.len() > 4096 {
+        return Err(refuse("it is larger than 4 KiB".to_owned()));
+    }
+    airlock::keystore::passphrase_from_file_bytes(bytes).map_err(|reason| refuse(reason.to_owned()))
+}
+
+/// The front end's [`Unlock`]: the passphrase file, or a prompt naming the CA.
+struct PromptUnlock<'a>(&'a Global);
+
+impl Unlock for PromptUnlock<'_> {
+    fn passphrase(&self, ca: &CaInfo) -> Result<Passphrase, Error> {
+        self.0
+            .passphrase(&format!("Passphrase for CA '{}': ", ca.common_name))
+    }
+}
+
+/// The wall clock; only front ends read it.
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// A context with the wall clock and the system random generator.
+fn with_context<T>(operation: impl FnOnce(&Context<'_>) -> T) -> T {
+    let rng = SystemRandom::new();
+    let context = Context {
+        now: now(),
+        rng: &rng,
+    };
+    operation(&context)
+}

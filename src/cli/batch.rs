@@ -1,0 +1,162 @@
+//! `airlock review` and `airlock sign`.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use airlock::Error;
+use airlock::ops::{self, ReviewReport, SignRequest};
+use airlock::policy::Verdict;
+use clap::Args;
+
+use super::{Global, PromptUnlock, output, with_context};
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Folder of CSRs (PEM, DER) and CertificateSigningRequest objects (YAML, JSON)
+    #[arg(value_name = "INTAKE_DIR")]
+    intake: PathBuf,
+    /// Lifetime to request, in days (capped by the profile)
+    #[arg(long)]
+    days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Folder of CSRs (PEM, DER) and CertificateSigningRequest objects (YAML, JSON)
+    #[arg(value_name = "INTAKE_DIR")]
+    intake: PathBuf,
+    /// Folder for the certificates, report.json and SHA256SUMS (created if missing)
+    #[arg(long, value_name = "OUT_DIR")]
+    out: PathBuf,
+    /// Lifetime in days (capped by the profile and the CA)
+    #[arg(long)]
+    days: Option<u32>,
+}
+
+pub fn review(global: &Global, args: &ReviewArgs) -> Result<ExitCode, Error> {
+    let session = global.open()?;
+    let report = ops::review(&session, &args.intake, args.days, super::now())?;
+    if global.json {
+        output::json(&report)?;
+    } else {
+        print_review(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
+    let request = SignRequest {
+        intake: args.intake.clone(),
+        out: args.out.clone(),
+        days: args.days,
+    };
+    let mut session = global.open()?;
+    let show_progress = !global.json && std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize| {
+        if show_progress && (done == total || done % 16 == 0) {
+            let width = 30;
+            let filled = done * width / total.max(1);
+            eprint!(
+                "\rsigning [{}{}] {done}/{total}",
+                "#".repeat(filled),
+                " ".repeat(width - filled)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let unlock = PromptUnlock(global);
+    let report =
+        with_context(|context| ops::sign(&mut session, &request, &unlock, context, &progress))?;
+    if show_progress && report.newly_signed > 0 {
+        eprintln!();
+    }
+    if global.json {
+        output::json(&report)?;
+    } else {
+        print_review(&report.review);
+        println!();
+        println!(
+            "Signed {} new certificate(s); {} handed back from an earlier run; {} rejected.",
+            report.newly_signed,
+            report.reused,
+            report.report.rejected.len()
+        );
+        println!("Output folder: {}", report.out.display());
+        for name in &report.written {
+            println!("  wrote {name}");
+        }
+        if report
+            .review
+            .items
+            .iter()
+            .any(|item| item.verdict == Verdict::Accepted)
+            && report
+                .written
+                .iter()
+                .any(|name| name.ends_with(".csr.yaml"))
+        {
+            println!(
+                "Note: Kubernetes garbage-collects CertificateSigningRequest objects an hour after issuance; hand out the .crt files as well."
+            );
+        }
+    }
+    Ok(if report.report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+pub fn print_review(report: &ReviewReport) {
+    println!("Intake: {}", report.intake.display());
+    match &report.ca {
+        Some(ca) => println!("Signing CA: {ca}"),
+        None => println!("Signing CA: none yet (review only)"),
+    }
+    println!();
+    for item in &report.items {
+        let mark = match item.verdict {
+            Verdict::Accepted => output::paint("ACCEPT", "32"),
+            Verdict::Rejected => output::paint("REJECT", "31"),
+        };
+        println!("[{mark}] {}", item.input);
+        if let Some(user) = &item.user {
+            println!("    user      {user}");
+        }
+        if !item.groups.is_empty() {
+            println!("    groups    {}", item.groups.join(", "));
+        }
+        if let Some(uid) = &item.uid {
+            println!("    uid       {uid} (not carried)");
+        }
+        if let Some(key) = &item.key {
+            println!(
+                "    key       {key}  SHA256:{}",
+                item.key_sha256.as_deref().unwrap_or("")
+            );
+        }
+        if item.verdict == Verdict::Accepted {
+            if let (Some(profile), Some(days), Some(not_after)) =
+                (&item.profile, item.lifetime_days, item.not_after)
+            {
+                println!(
+                    "    lifetime  {days} days, until {} (profile {profile})",
+                    output::day(not_after)
+                );
+            }
+        }
+        for reason in &item.reasons {
+            println!("    reason    {reason}");
+        }
+        for flag in &item.flags {
+            println!("    note      {flag}");
+        }
+    }
+    println!();
+    println!("{} accepted, {} rejected", report.accepted, report.rejected);
+    println!(
+        "Batch digest: {}   (read it aloud; the requester compares it)",
+        report.digest
+    );
+}

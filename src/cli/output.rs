@@ -1,0 +1,50 @@
+//! Printing reports: JSON when asked, text otherwise; colour only on a terminal and never
+//! with NO_COLOR.
+
+use std::io::IsTerminal as _;
+
+use airlock::Error;
+use serde::Serialize;
+
+/// Prints `report` as pretty JSON on stdout.
+pub fn json<T: Serialize>(report: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|error| Error::Refused(format!("cannot encode the report: {error}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Whether stdout may carry ANSI colour.
+pub fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// Wraps `text` in an ANSI colour when colour is enabled. `text` must already be inert.
+pub fn paint(text: &str, code: &str) -> String {
+    if color_enabled() {
+        format!("\u{1b}[{code}m{text}\u{1b}[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `ab:cd:ef…` form of a hex fingerprint, as openssl prints it.
+pub fn colons(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).to_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A date without the time, for tables.
+pub fn day(moment: time::OffsetDateTime) -> String {
+    let date = moment.date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}

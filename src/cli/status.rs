@@ -1,0 +1,74 @@
+//! `airlock status`.
+
+use std::process::ExitCode;
+
+use airlock::Error;
+use airlock::ops;
+
+use super::{Global, output};
+
+pub fn run(global: &Global) -> Result<ExitCode, Error> {
+    let session = global.open()?;
+    let report = ops::status(&session, super::now());
+    if global.json {
+        output::json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("CA home: {}", report.home.display());
+    if report.cas.is_empty() {
+        println!("No CA yet: run 'airlock init --cn NAME' or 'airlock import --cert F --key F'.");
+    }
+    for ca in &report.cas {
+        let role = format!("{:?}", ca.role).to_lowercase();
+        println!(
+            "CA '{}' ({}, {role}, {})",
+            ca.info.common_name, ca.info.id, ca.origin
+        );
+        println!("  subject      {}", ca.info.subject);
+        println!("  key          {}", ca.info.key);
+        println!(
+            "  fingerprint  SHA256:{}",
+            output::colons(&ca.info.fingerprint)
+        );
+        let left = if ca.days_left < 0 {
+            "EXPIRED".to_owned()
+        } else {
+            format!("{} days left", ca.days_left)
+        };
+        println!(
+            "  valid        {} to {} ({left})",
+            output::day(ca.info.not_before),
+            output::day(ca.info.not_after)
+        );
+    }
+    let ledger = &report.ledger;
+    println!("Ledger: {} entries, head {}", ledger.entries, ledger.head);
+    match ledger.last_seal_line {
+        Some(line) => println!(
+            "  seals: {} verified, last at line {line}; {} entries after it",
+            ledger.seals, ledger.unsealed_entries
+        ),
+        None => println!("  seals: none"),
+    }
+    println!(
+        "Certificates: {} issued, {} unexpired, {} expiring within {} days",
+        report.issued,
+        report.unexpired,
+        report.expiring_soon,
+        ops::EXPIRING_SOON_DAYS
+    );
+    println!(
+        "Process: core dumps {}, memory {}",
+        if global.hardening.core_dumps_disabled {
+            "disabled"
+        } else {
+            "NOT disabled"
+        },
+        if global.hardening.not_dumpable {
+            "not dumpable"
+        } else {
+            "dumpable"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

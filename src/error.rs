@@ -1,0 +1,58 @@
+//! The top-level error: one variant per domain, each wrapping that domain's enum.
+//!
+//! Messages are lower-case, without a trailing period, with offending values in
+//! 'quotes'. The front end adds a hint line and maps every error to exit code 1.
+
+use crate::ca::CaError;
+use crate::home::HomeError;
+use crate::intake::IntakeError;
+use crate::issue::IssueError;
+use crate::keystore::KeystoreError;
+use crate::ledger::LedgerError;
+
+/// Any error an airlock operation can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The CA home or a file write.
+    #[error(transparent)]
+    Home(#[from] HomeError),
+    /// Encrypting or decrypting a CA key.
+    #[error(transparent)]
+    Keystore(#[from] KeystoreError),
+    /// CA certificates and keys.
+    #[error(transparent)]
+    Ca(#[from] CaError),
+    /// The ledger.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Reading an intake folder.
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    /// Signing certificates.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// An operation was asked for something the current state does not allow.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Error {
+    /// A short hint for the officer: what to do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Home(HomeError::Locked { .. }) => {
+                Some("wait for the other airlock process to finish, or close it")
+            }
+            Self::Keystore(KeystoreError::WrongPassphrase { .. }) => {
+                Some("nothing was changed; try again with the CA's passphrase")
+            }
+            Self::Ledger(_) => Some(
+                "the ledger failed verification; keep the home untouched and run 'airlock audit verify' to see where",
+            ),
+            Self::Ca(CaError::KeyMismatch { .. }) => {
+                Some("give the key file that belongs to this certificate; nothing was written")
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! What officers do. Each operation takes a [`Session`] (an open, locked, verified home),
+//! a [`Context`] (the clock and the random generator, handed in by the front end) and a
+//! typed request, writes the ledger, and returns a typed report for the front end to show.
+//!
+//! Operations never print, prompt or read a terminal: a passphrase comes through
+//! [`Unlock`], which the front end implements.
+
+mod audit;
+mod batch;
+mod setup;
+mod status;
+
+use std::path::{Path, PathBuf};
+
+use ring::rand::SecureRandom;
+use time::OffsetDateTime;
+
+pub use audit::{audit_show, audit_verify};
+pub use batch::{ReviewReport, SignReport, SignRequest, review, sign};
+pub use setup::{CaReport, ImportRequest, InitRequest, import, init};
+pub use status::{CaStatus, EXPIRING_SOON_DAYS, LedgerStatus, StatusReport, status};
+
+use crate::Error;
+use crate::ca::{CaInfo, Signer};
+use crate::home::Home;
+use crate::ledger::{Ledger, OpenReport};
+use crate::secret::Passphrase;
+use crate::state::State;
+
+/// The clock and randomness an operation may use, handed in by the front end so that
+/// tests can pin both.
+pub struct Context<'a> {
+    /// The time the operation happens at.
+    pub now: OffsetDateTime,
+    /// The random generator for serials and keys.
+    pub rng: &'a dyn SecureRandom,
+}
+
+/// How an operation obtains the passphrase of a CA it must unlock.
+pub trait Unlock {
+    /// The passphrase for `ca`. Called at most once per operation, only when needed.
+    fn passphrase(&self, ca: &CaInfo) -> Result<Passphrase, Error>;
+}
+
+/// A passphrase already in hand (from a file, or typed into the TUI).
+pub struct GivenPassphrase(pub Passphrase);
+
+impl Unlock for GivenPassphrase {
+    fn passphrase(&self, _ca: &CaInfo) -> Result<Passphrase, Error> {
+        Ok(self.0.clone())
+    }
+}
+
+/// An open CA home: locked, its ledger verified and replayed.
+#[derive(Debug)]
+pub struct Session {
+    home: Home,
+    ledger: Ledger,
+    state: State,
+    opened: OpenReport,
+}
+
+impl Session {
+    /// Opens the home at `root` (creating it if needed), takes its lock, verifies and
+    /// replays the ledger. A torn last ledger line is repaired and recorded, stamped `now`.
+    pub fn open(root: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+        let home = Home::open(root)?;
+        let (ledger, state, opened) = Ledger::open(&home.ledger_path(), now)?;
+        Ok(Self {
+            home,
+            ledger,
+            state,
+            opened,
+        })
+    }
+
+    /// The home.
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    /// The replayed state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// What opening the ledger repaired, if anything.
+    pub fn opened(&self) -> &OpenReport {
+        &self.opened
+    }
+
+    /// Decrypts the active CA's key and pairs it with its certificate. The plaintext key
+    /// lives only inside this call; the returned signer is dropped by the caller as soon
+    /// as its signing is done.
+    pub(crate) fn unlock_active(&self, unlock: &dyn Unlock) -> Result<Signer, Error> {
+        let ca = self.state.active_ca().ok_or_else(|| {
+            Error::Refused(
+                "this home has no CA yet: run 'airlock init' or 'airlock import'".to_owned(),
+            )
+        })?;
+        let info = ca.certificate.info();
+        let key_path = self.key_path(&info.id);
+        let sealed = std::fs::read(&key_path)
+            .map_err(|source| crate::home::HomeError::io("read", &key_path, source))?;
+        let passphrase = unlock.passphrase(info)?;
+        let key =
+            crate::keystore::decrypt_with_passphrase(&sealed, &passphrase, &info.common_name)?;
+        drop(passphrase);
+        Ok(Signer::new(&ca.certificate, &key)?)
+    }
+
+    fn key_path(&self, ca_id: &str) -> PathBuf {
+        self.home.ca_dir(ca_id).join("ca.key.age")
+    }
+}

@@ -1,0 +1,391 @@
+//! `review` and `sign`: a batch from an intake folder, judged, signed, written back.
+//!
+//! Order of writes in `sign`: every certificate is signed and checked in memory; then
+//! the ledger entries (each with its whole certificate) and a seal are committed with one
+//! fsync; only then are files written to OUT, each atomically and never over an existing
+//! file. A crash before the commit leaves no trace; a crash after it is finished by
+//! re-running the same batch, which hands back the certificates the ledger holds and
+//! signs nothing twice (keyed by the CSR's SHA-256).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{Context, Session, Unlock};
+use crate::Error;
+use crate::ca::rfc3339;
+use crate::export::{self, Report, ReportIssued, ReportRejected};
+use crate::home::{HomeError, write_new};
+use crate::intake;
+use crate::policy::{self, Approved, Batch, ItemReview, Judge, Verdict};
+use crate::state::{CertIssued, KIND_BATCH_SIGNED, KIND_CERT_ISSUED};
+
+/// `airlock review`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewReport {
+    /// The intake folder.
+    pub intake: PathBuf,
+    /// Batch digest, to read aloud.
+    pub digest: String,
+    /// Every item.
+    pub items: Vec<ItemReview>,
+    /// Accepted items.
+    pub accepted: usize,
+    /// Rejected items.
+    pub rejected: usize,
+    /// The CA that would sign, if any.
+    pub ca: Option<String>,
+}
+
+/// `airlock sign`.
+#[derive(Debug, Clone)]
+pub struct SignRequest {
+    /// The intake folder.
+    pub intake: PathBuf,
+    /// The output folder (created if missing; must differ from the intake folder).
+    pub out: PathBuf,
+    /// Requested lifetime in days, capped by the profile.
+    pub days: Option<u32>,
+}
+
+/// What `sign` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignReport {
+    /// The review the signing followed.
+    pub review: ReviewReport,
+    /// The output folder.
+    pub out: PathBuf,
+    /// What `report.json` says.
+    pub report: Report,
+    /// Certificates signed in this run.
+    pub newly_signed: usize,
+    /// Certificates handed back from an earlier run of the same CSRs.
+    pub reused: usize,
+    /// Files written in this run (names in OUT).
+    pub written: Vec<String>,
+}
+
+fn judge_batch(
+    session: &Session,
+    folder: &Path,
+    days: Option<u32>,
+    now: OffsetDateTime,
+) -> Result<Batch, Error> {
+    let config = session.home().policy()?;
+    let items = intake::read_folder(folder)?;
+    let active = session.state().active_ca();
+    let judge = Judge {
+        config: &config,
+        state: session.state(),
+        ca_not_after: active.map(|ca| ca.certificate.info().not_after),
+        ca_id: active.map(|ca| ca.certificate.info().id.as_str()),
+        requested_days: days,
+        now,
+    };
+    Ok(policy::evaluate(items, &judge))
+}
+
+fn review_report(session: &Session, folder: &Path, batch: &Batch) -> ReviewReport {
+    let accepted = batch
+        .reviews
+        .iter()
+        .filter(|review| review.verdict == Verdict::Accepted)
+        .count();
+    ReviewReport {
+        intake: folder.to_path_buf(),
+        digest: batch.digest.clone(),
+        accepted,
+        rejected: batch.reviews.len() - accepted,
+        items: batch.reviews.clone(),
+        ca: session
+            .state()
+            .active_ca()
+            .map(|ca| ca.certificate.info().common_name.clone()),
+    }
+}
+
+/// Judges every item of `folder` against the policy. Needs no passphrase, writes nothing.
+pub fn review(
+    session: &Session,
+    folder: &Path,
+    days: Option<u32>,
+    now: OffsetDateTime,
+) -> Result<ReviewReport, Error> {
+    let batch = judge_batch(session, folder, days, now)?;
+    Ok(review_report(session, folder, &batch))
+}
+
+/// Signs every accepted item of the intake folder into OUT (see the module doc for the
+/// order of writes). `progress(done, total)` is called as certificates are signed.
+pub fn sign(
+    session: &mut Session,
+    request: &SignRequest,
+    unlock: &dyn Unlock,
+    context: &Context<'_>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SignReport, Error> {
+    let batch = judge_batch(session, &request.intake, request.days, context.now)?;
+    let review = review_report(session, &request.intake, &batch);
+    check_out_folder(&request.intake, &request.out)?;
+    let ca_id = session
+        .state()
+        .active_ca()
+        .map(|ca| ca.certificate.info().id.clone())
+        .ok_or_else(|| {
+            Error::Refused(
+                "this home has no CA yet: run 'airlock init' or 'airlock import'".to_owned(),
+            )
+        })?;
+
+    // Items to sign now: accepted, not a duplicate in this batch, not signed before.
+    let to_sign: Vec<(usize, &Approved)> = batch
+        .approved
+        .iter()
+        .enumerate()
+        .filter(|(_, approved)| approved.duplicate_of().is_none())
+        .filter(|(_, approved)| {
+            session
+                .state()
+                .issued_for_csr(&ca_id, &approved.csr().sha256)
+                .is_none()
+        })
+        .collect();
+    if !to_sign.is_empty() && request.out.join("report.json").exists() {
+        return Err(Error::Refused(format!(
+            "'{}' already holds a finished batch (report.json) and this batch has new CSRs: choose a new output folder",
+            request.out.display()
+        )));
+    }
+    preflight_outputs(session, &batch, &ca_id, &request.out)?;
+
+    let newly_signed = to_sign.len();
+    if !to_sign.is_empty() {
+        let serials = fresh_serials(session, to_sign.len(), context)?;
+        let signer = session.unlock_active(unlock)?;
+        let total = to_sign.len();
+        let signed = crate::issue::sign_batch(&signer, &to_sign, &serials, context.now, &|done| {
+            progress(done, total)
+        })?;
+        for certificate in &signed {
+            let approved = &batch.approved[certificate.index];
+            let payload = CertIssued {
+                ca: ca_id.clone(),
+                serial: certificate.serial.clone(),
+                user: approved.user().to_owned(),
+                groups: approved.groups().to_vec(),
+                not_before: rfc3339(certificate.not_before),
+                not_after: rfc3339(certificate.not_after),
+                profile: approved.profile().to_owned(),
+                csr_sha256: approved.csr().sha256.clone(),
+                key_sha256: approved.csr().key_sha256.clone(),
+                input: approved.input().to_owned(),
+                output: approved.stem().to_owned(),
+                batch: batch.digest.clone(),
+                cert: certificate.pem(),
+            };
+            let payload =
+                serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
+            session
+                .ledger
+                .append(&mut session.state, context.now, KIND_CERT_ISSUED, payload)?;
+        }
+        let summary = serde_json::json!({
+            "batch": batch.digest,
+            "intake": request.intake.display().to_string(),
+            "out": request.out.display().to_string(),
+            "signed": signed.len(),
+            "rejected": review.rejected,
+        });
+        session
+            .ledger
+            .append(&mut session.state, context.now, KIND_BATCH_SIGNED, summary)?;
+        session
+            .ledger
+            .seal(&mut session.state, context.now, &signer)?;
+        drop(signer);
+        // The ledger is durable before any certificate leaves the home.
+        session.ledger.commit()?;
+    }
+    let (report, written) = write_outputs(session, &batch, &ca_id, &request.out, context.now)?;
+    Ok(SignReport {
+        review,
+        out: request.out.clone(),
+        reused: batch
+            .approved
+            .iter()
+            .filter(|approved| approved.duplicate_of().is_none())
+            .count()
+            - newly_signed,
+        newly_signed,
+        report,
+        written,
+    })
+}
+
+fn check_out_folder(intake: &Path, out: &Path) -> Result<(), Error> {
+    crate::home::create_private_dir(out)?;
+    let same = match (std::fs::canonicalize(intake), std::fs::canonicalize(out)) {
+        (Ok(intake), Ok(out)) => intake == out,
+        _ => false,
+    };
+    if same {
+        return Err(Error::Refused(
+            "the output folder must differ from the intake folder".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn fresh_serials(
+    session: &Session,
+    count: usize,
+    context: &Context<'_>,
+) -> Result<Vec<[u8; 16]>, Error> {
+    let mut taken: HashSet<String> = session
+        .state()
+        .issued()
+        .iter()
+        .map(|issued| issued.serial.clone())
+        .collect();
+    let mut serials = Vec::with_capacity(count);
+    while serials.len() < count {
+        let serial = crate::ca::new_serial(context.rng)?;
+        if taken.insert(crate::hex::encode(&serial)) {
+            serials.push(serial);
+        }
+    }
+    Ok(serials)
+}
+
+/// The files a batch writes: (name, bytes) per certificate and object, in item order.
+fn output_files(
+    session: &Session,
+    batch: &Batch,
+    ca_id: &str,
+    now: OffsetDateTime,
+) -> Result<(Vec<(String, Vec<u8>)>, Report), Error> {
+    let mut files = Vec::new();
+    let mut issued = Vec::new();
+    for approved in &batch.approved {
+        let first = approved
+            .duplicate_of()
+            .map_or(approved, |index| &batch.approved[index]);
+        let record = session
+            .state()
+            .issued_for_csr(ca_id, &approved.csr().sha256)
+            .ok_or_else(|| {
+                Error::Refused(format!(
+                    "internal: no ledger record for '{}'",
+                    approved.input()
+                ))
+            })?;
+        let cert_name = format!("{}.crt", first.stem());
+        if approved.duplicate_of().is_none() {
+            files.push((cert_name.clone(), record.cert.clone().into_bytes()));
+            if let Some(object) = approved.object() {
+                let message = format!(
+                    "Signed offline by airlock: CA {ca_id}, batch {}",
+                    record.batch
+                );
+                // The approval time is the issuance time, kept in the ledger, so that a
+                // re-run writes the same bytes.
+                let issued_at = OffsetDateTime::parse(&record.not_before, &Rfc3339)
+                    .map_or(now, |not_before| not_before + crate::issue::BACKDATE);
+                let yaml = export::csr_object_yaml(
+                    object,
+                    &approved.csr().pem(),
+                    &record.cert,
+                    message,
+                    rfc3339(issued_at),
+                )
+                .map_err(|reason| {
+                    Error::Refused(format!(
+                        "cannot write the CSR object for '{}': {reason}",
+                        approved.input()
+                    ))
+                })?;
+                files.push((format!("{}.csr.yaml", approved.stem()), yaml));
+            }
+        }
+        issued.push(ReportIssued {
+            input: approved.input().to_owned(),
+            serial: record.serial.clone(),
+            user: crate::text::name(&record.user),
+            groups: record
+                .groups
+                .iter()
+                .map(|group| crate::text::name(group))
+                .collect(),
+            not_after: record.not_after.clone(),
+            cert: cert_name,
+        });
+    }
+    let rejected = batch
+        .reviews
+        .iter()
+        .filter(|review| review.verdict == Verdict::Rejected)
+        .map(|review| ReportRejected {
+            input: review.input.clone(),
+            reasons: review.reasons.clone(),
+        })
+        .collect();
+    Ok((files, Report { issued, rejected }))
+}
+
+/// Refuses, before anything is signed, a batch whose outputs would collide with
+/// different files already in OUT.
+fn preflight_outputs(
+    session: &Session,
+    batch: &Batch,
+    ca_id: &str,
+    out: &Path,
+) -> Result<(), Error> {
+    for approved in &batch.approved {
+        if approved.duplicate_of().is_some() {
+            continue;
+        }
+        let path = out.join(format!("{}.crt", approved.stem()));
+        if !path.exists() {
+            continue;
+        }
+        let earlier = session
+            .state()
+            .issued_for_csr(ca_id, &approved.csr().sha256);
+        let same = earlier.is_some_and(|record| {
+            std::fs::read(&path).is_ok_and(|bytes| bytes == record.cert.as_bytes())
+        });
+        if !same {
+            return Err(HomeError::Exists { path }.into());
+        }
+    }
+    Ok(())
+}
+
+fn write_outputs(
+    session: &Session,
+    batch: &Batch,
+    ca_id: &str,
+    out: &Path,
+    now: OffsetDateTime,
+) -> Result<(Report, Vec<String>), Error> {
+    let (mut files, report) = output_files(session, batch, ca_id, now)?;
+    files.push(("report.json".to_owned(), report.to_bytes()));
+    let sums = export::sha256sums(&files);
+    files.push(("SHA256SUMS".to_owned(), sums));
+    let mut written = Vec::new();
+    for (name, bytes) in &files {
+        let path = out.join(name);
+        match std::fs::read(&path) {
+            // Already written by an interrupted or identical earlier run.
+            Ok(existing) if existing == *bytes => continue,
+            Ok(_) => return Err(HomeError::Exists { path }.into()),
+            Err(_) => {}
+        }
+        write_new(&path, bytes)?;
+        written.push(name.clone());
+    }
+    Ok((report, written))
+}

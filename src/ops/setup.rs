@@ -1,0 +1,145 @@
+//! Bringing a CA into a home: `init` (a new CA) and `import` (a kubeadm CA).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Context, Session};
+use crate::Error;
+use crate::ca::{self, CaCertificate, CaInfo, ImportInput, NewCa, Signer};
+use crate::home::{create_private_dir, write_new};
+use crate::secret::{CaKey, Passphrase};
+use crate::state::{CaAdded, KIND_CA_CREATED, KIND_CA_IMPORTED};
+
+/// `airlock init`.
+#[derive(Debug, Clone)]
+pub struct InitRequest {
+    /// The CA to create.
+    pub ca: NewCa,
+    /// scrypt work factor for the key's encryption.
+    pub work_factor: u8,
+}
+
+/// `airlock import`.
+pub struct ImportRequest<'a> {
+    /// The certificate file.
+    pub cert: ImportInput<'a>,
+    /// The private key file.
+    pub key: ImportInput<'a>,
+    /// scrypt work factor for the key's encryption.
+    pub work_factor: u8,
+}
+
+/// What `init` and `import` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaReport {
+    /// The CA.
+    pub ca: CaInfo,
+    /// The home.
+    pub home: PathBuf,
+    /// The public certificate in the home.
+    pub cert_file: PathBuf,
+    /// The encrypted key in the home.
+    pub key_file: PathBuf,
+    /// Ledger entries after the operation.
+    pub ledger_entries: u64,
+}
+
+/// Creates a new self-signed CA in an empty home, its key encrypted under `passphrase`.
+pub fn init(
+    session: &mut Session,
+    request: &InitRequest,
+    passphrase: &Passphrase,
+    context: &Context<'_>,
+) -> Result<CaReport, Error> {
+    refuse_if_initialized(session)?;
+    let (cert, key) = ca::generate(&request.ca, context.now, context.rng)?;
+    store(
+        session,
+        &cert,
+        &key,
+        passphrase,
+        request.work_factor,
+        KIND_CA_CREATED,
+        context,
+    )
+}
+
+/// Imports an existing CA into an empty home; its key is encrypted under `passphrase`.
+/// airlock does not delete the plaintext key it read.
+pub fn import(
+    session: &mut Session,
+    request: &ImportRequest<'_>,
+    passphrase: &Passphrase,
+    context: &Context<'_>,
+) -> Result<CaReport, Error> {
+    refuse_if_initialized(session)?;
+    let (cert, key) = ca::import(&request.cert, &request.key, context.now)?;
+    store(
+        session,
+        &cert,
+        &key,
+        passphrase,
+        request.work_factor,
+        KIND_CA_IMPORTED,
+        context,
+    )
+}
+
+fn refuse_if_initialized(session: &Session) -> Result<(), Error> {
+    if let Some(existing) = session.state.cas().first() {
+        return Err(Error::Refused(format!(
+            "CA home '{}' already has CA '{}' ({}); a home holds one CA lineage",
+            session.home.root().display(),
+            existing.certificate.info().common_name,
+            existing.certificate.info().id
+        )));
+    }
+    Ok(())
+}
+
+/// Encrypts the key, writes `cas/<id>/`, then the ledger entry and a seal.
+fn store(
+    session: &mut Session,
+    cert: &CaCertificate,
+    key: &CaKey,
+    passphrase: &Passphrase,
+    work_factor: u8,
+    kind: &str,
+    context: &Context<'_>,
+) -> Result<CaReport, Error> {
+    let signer = Signer::new(cert, key)?;
+    let sealed = crate::keystore::encrypt_with_passphrase(key, passphrase, work_factor)?;
+    let info = cert.info().clone();
+    let folder = session.home.ca_dir(&info.id);
+    create_private_dir(&folder)?;
+    let key_file = folder.join("ca.key.age");
+    let cert_file = folder.join("ca.crt");
+    write_new(&key_file, &sealed)?;
+    write_new(&cert_file, cert.pem().as_bytes())?;
+    session.home.write_default_policy()?;
+    let payload = CaAdded {
+        ca: info.id.clone(),
+        cert: cert.pem(),
+        key_file: format!("cas/{}/ca.key.age", info.id),
+        fingerprint: info.fingerprint.clone(),
+        protection: format!("age-scrypt (work factor {work_factor})"),
+    };
+    let payload =
+        serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
+    session
+        .ledger
+        .append(&mut session.state, context.now, kind, payload)?;
+    session
+        .ledger
+        .seal(&mut session.state, context.now, &signer)?;
+    drop(signer);
+    session.ledger.commit()?;
+    Ok(CaReport {
+        ca: info,
+        home: session.home.root().to_path_buf(),
+        cert_file,
+        key_file,
+        ledger_entries: session.ledger.len(),
+    })
+}

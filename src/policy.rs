@@ -1,0 +1,532 @@
+//! Policy: judging each [`IntakeItem`] against `airlock.toml`.
+//!
+//! Only this module produces [`Approved`]; [`crate::issue`] signs nothing else. Every
+//! verdict carries reasons a person can read, every value in them made inert.
+//!
+//! Choices made here, shown in every review:
+//! - A CSR that requests CA:TRUE is rejected: the requester expects something airlock
+//!   never issues.
+//! - A CSR that requests serverAuth, subject alternative names or other extensions is
+//!   signed without them, and the review flags what was ignored.
+//! - Subject attributes other than CN and O (OU, C, the Kubernetes UID...) are flagged
+//!   and not carried.
+
+mod config;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+pub use config::{
+    DEFAULT_POLICY_TOML, KeyRules, NameRules, PolicyConfig, Profile, ProfileRule, matches_pattern,
+};
+
+use crate::csr::{SignatureHash, UntrustedCsr};
+use crate::intake::{IntakeItem, KUBE_APISERVER_CLIENT, ObjectFields};
+use crate::pubkey::KeyKind;
+use crate::state::State;
+
+/// Kubernetes' smallest `spec.expirationSeconds`.
+pub const MIN_EXPIRATION_SECONDS: i64 = 600;
+/// Usages a client certificate object may list.
+pub const CLIENT_USAGES: [&str; 3] = ["client auth", "digital signature", "key encipherment"];
+
+/// The outcome for one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Will be signed (or was already, on a re-run).
+    Accepted,
+    /// Will not be signed.
+    Rejected,
+}
+
+/// What the review shows for one item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemReview {
+    /// Where it came from (inert).
+    pub input: String,
+    /// Output file stem.
+    pub stem: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// User (CN), inert.
+    pub user: Option<String>,
+    /// Groups (O values), inert, in order.
+    pub groups: Vec<String>,
+    /// Requested Kubernetes UID (never carried), inert.
+    pub uid: Option<String>,
+    /// Key kind.
+    pub key: Option<String>,
+    /// SHA-256 of the public key info.
+    pub key_sha256: Option<String>,
+    /// SHA-256 of the CSR.
+    pub csr_sha256: Option<String>,
+    /// Profile that applies.
+    pub profile: Option<String>,
+    /// Lifetime that would be granted, in whole days (rounded down).
+    pub lifetime_days: Option<i64>,
+    /// End of validity that would be granted.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub not_after: Option<OffsetDateTime>,
+    /// Why it is rejected (empty when accepted).
+    pub reasons: Vec<String>,
+    /// Things the officer should know that do not block signing.
+    pub flags: Vec<String>,
+}
+
+/// An item the policy accepted. Only [`evaluate`] builds one.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    csr: UntrustedCsr,
+    user: String,
+    groups: Vec<String>,
+    profile: String,
+    not_after: OffsetDateTime,
+    input: String,
+    stem: String,
+    object: Option<ObjectFields>,
+    duplicate_of: Option<usize>,
+}
+
+impl Approved {
+    /// The CSR.
+    pub fn csr(&self) -> &UntrustedCsr {
+        &self.csr
+    }
+    /// The user (CN), validated.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+    /// The groups (O values), validated, in order.
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+    /// Profile name.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+    /// End of validity to grant.
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+    /// The input it came from (inert).
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+    /// Output stem.
+    pub fn stem(&self) -> &str {
+        &self.stem
+    }
+    /// The Kubernetes object fields, if the CSR came in one.
+    pub fn object(&self) -> Option<&ObjectFields> {
+        self.object.as_ref()
+    }
+    /// Index (in the approved list) of an identical CSR earlier in the batch.
+    pub fn duplicate_of(&self) -> Option<usize> {
+        self.duplicate_of
+    }
+}
+
+/// What the policy needs to know besides the item.
+pub struct Judge<'a> {
+    /// The policy.
+    pub config: &'a PolicyConfig,
+    /// The home's state (for keys that already hold certificates, and re-runs).
+    pub state: &'a State,
+    /// End of the active CA's validity, which caps every certificate.
+    pub ca_not_after: Option<OffsetDateTime>,
+    /// The active CA's id, if any.
+    pub ca_id: Option<&'a str>,
+    /// The officer's requested lifetime (`--days`), if any.
+    pub requested_days: Option<u32>,
+    /// Now.
+    pub now: OffsetDateTime,
+}
+
+/// The judged batch.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// One review per item, in intake order.
+    pub reviews: Vec<ItemReview>,
+    /// The accepted items, in intake order.
+    pub approved: Vec<Approved>,
+    /// Short digest of the batch: read it aloud to the requester.
+    pub digest: String,
+}
+
+/// Judges every item.
+pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
+    let mut reviews = Vec::with_capacity(items.len());
+    let mut approved: Vec<Approved> = Vec::new();
+    let mut first_by_csr: HashMap<String, (usize, String)> = HashMap::new();
+    let mut hashes: Vec<String> = Vec::new();
+    for item in items {
+        let (mut review, candidate) = judge_item(item, judge);
+        if let Some(hash) = &review.csr_sha256 {
+            hashes.push(hash.clone());
+        }
+        if let Some(mut candidate) = candidate {
+            match first_by_csr.get(&candidate.csr.sha256) {
+                Some((index, input)) => {
+                    review
+                        .flags
+                        .push(format!("identical to '{input}': signed once"));
+                    candidate.duplicate_of = Some(*index);
+                }
+                None => {
+                    first_by_csr.insert(
+                        candidate.csr.sha256.clone(),
+                        (approved.len(), candidate.input.clone()),
+                    );
+                }
+            }
+            approved.push(candidate);
+        }
+        reviews.push(review);
+    }
+    Batch {
+        reviews,
+        approved,
+        digest: batch_digest(hashes),
+    }
+}
+
+/// SHA-256 over the sorted, distinct CSR hashes (one per line), first 16 hex digits in
+/// groups of four: short enough to read aloud.
+pub fn batch_digest(mut hashes: Vec<String>) -> String {
+    hashes.sort();
+    hashes.dedup();
+    let full = crate::hex::sha256(hashes.join("\n").as_bytes());
+    full.as_bytes()[..16]
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approved>) {
+    let mut review = ItemReview {
+        input: item.input.clone(),
+        stem: item.stem.clone(),
+        verdict: Verdict::Rejected,
+        user: None,
+        groups: Vec::new(),
+        uid: None,
+        key: None,
+        key_sha256: None,
+        csr_sha256: None,
+        profile: None,
+        lifetime_days: None,
+        not_after: None,
+        reasons: Vec::new(),
+        flags: Vec::new(),
+    };
+    let csr = match item.csr {
+        Ok(csr) => csr,
+        Err(reason) => {
+            review.reasons.push(reason);
+            return (review, None);
+        }
+    };
+    review.user = csr.common_names.first().map(|name| crate::text::name(name));
+    review.groups = csr
+        .organizations
+        .iter()
+        .map(|group| crate::text::name(group))
+        .collect();
+    review.uid = csr.uid.as_deref().map(crate::text::name);
+    review.key = Some(csr.key.to_string());
+    review.key_sha256 = Some(csr.key_sha256.clone());
+    review.csr_sha256 = Some(csr.sha256.clone());
+
+    let mut reasons = Vec::new();
+    let mut flags = Vec::new();
+    check_signature(&csr, &mut reasons);
+    check_key(&csr.key, &judge.config.keys, &mut reasons);
+    check_subject(&csr, &judge.config.names, &mut reasons, &mut flags);
+    check_extensions(&csr, &mut reasons, &mut flags);
+    if let Some(object) = &item.object {
+        check_object(
+            object,
+            csr.common_names.first().map(String::as_str),
+            &mut reasons,
+            &mut flags,
+        );
+    }
+
+    let user = csr.common_names.first().cloned().unwrap_or_default();
+    let (profile_name, profile) = judge.config.profile_for(&user, &csr.organizations);
+    review.profile = Some(profile_name.to_owned());
+    let not_after = lifetime(judge, profile, item.object.as_ref(), &mut flags);
+    review.not_after = Some(not_after);
+    review.lifetime_days = Some((not_after - crate::ca::whole_seconds(judge.now)).whole_days());
+    if not_after <= judge.now {
+        reasons.push("the CA expires before any lifetime could be granted".to_owned());
+    }
+
+    let already = judge
+        .ca_id
+        .and_then(|ca| judge.state.issued_for_csr(ca, &csr.sha256));
+    if let Some(issued) = already {
+        flags.push(format!(
+            "already signed as serial {} (a re-run hands back that certificate)",
+            issued.serial
+        ));
+    } else {
+        for existing in judge.state.unexpired_for_key(&csr.key_sha256, judge.now) {
+            flags.push(format!(
+                "this public key already holds an unexpired certificate (serial {}, user '{}', until {})",
+                existing.serial,
+                crate::text::name(&existing.user),
+                existing.not_after
+            ));
+        }
+    }
+
+    review.reasons = reasons;
+    review.flags = flags;
+    if !review.reasons.is_empty() {
+        return (review, None);
+    }
+    review.verdict = Verdict::Accepted;
+    let approved = Approved {
+        user,
+        groups: csr.organizations.clone(),
+        profile: profile_name.to_owned(),
+        not_after,
+        input: item.input,
+        stem: item.stem,
+        object: item.object,
+        duplicate_of: None,
+        csr,
+    };
+    (review, Some(approved))
+}
+
+fn check_signature(csr: &UntrustedCsr, reasons: &mut Vec<String>) {
+    match &csr.signature_hash {
+        SignatureHash::Weak(hash) => {
+            reasons.push(format!(
+                "CSR is signed with {hash}, which is broken; sign it with SHA-256 or better"
+            ));
+        }
+        SignatureHash::Other(algorithm) => {
+            reasons.push(format!(
+                "CSR signature algorithm '{}' is not supported",
+                crate::text::name(algorithm)
+            ));
+        }
+        SignatureHash::Strong(_) if !csr.signature_verifies => reasons.push(
+            "CSR self-signature does not verify: it was altered, or not signed by its own key"
+                .to_owned(),
+        ),
+        SignatureHash::Strong(_) => {}
+    }
+}
+
+fn check_key(key: &KeyKind, rules: &KeyRules, reasons: &mut Vec<String>) {
+    match key {
+        KeyKind::Rsa { bits } if *bits < rules.rsa_min_bits => {
+            reasons.push(format!("RSA key of {bits} bits is too small (at least {} bits)", rules.rsa_min_bits));
+        }
+        KeyKind::Rsa { .. } => {}
+        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 if !rules.ecdsa => {
+            reasons.push(format!("{key} keys are disabled by policy"));
+        }
+        KeyKind::Ed25519 if !rules.ed25519 => reasons.push("Ed25519 keys are disabled by policy".to_owned()),
+        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::Ed25519 => {}
+        KeyKind::Other { description } => reasons.push(format!(
+            "unsupported key '{}': accepted are RSA (2048 bits or more), ECDSA P-256/P-384 and Ed25519",
+            crate::text::name(description)
+        )),
+    }
+}
+
+fn check_name(what: &str, value: &str, max_chars: usize, reasons: &mut Vec<String>) {
+    let shown = crate::text::name(value);
+    if value.trim().is_empty() {
+        reasons.push(format!("{what} is empty"));
+        return;
+    }
+    let length = value.chars().count();
+    if length > max_chars {
+        reasons.push(format!(
+            "{what} '{shown}' is {length} characters, over the limit of {max_chars}"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        reasons.push(format!("{what} '{shown}' contains control characters"));
+    }
+    if value.chars().any(crate::text::is_invisible_format) {
+        reasons.push(format!(
+            "{what} '{shown}' contains invisible or bidirectional formatting characters that can disguise it"
+        ));
+    }
+}
+
+fn check_subject(
+    csr: &UntrustedCsr,
+    names: &NameRules,
+    reasons: &mut Vec<String>,
+    flags: &mut Vec<String>,
+) {
+    for attribute in &csr.unreadable_attributes {
+        reasons.push(format!("subject {attribute} is not a readable string"));
+    }
+    match csr.common_names.as_slice() {
+        [] => reasons.push(
+            "no CN: Kubernetes takes the user name from the CN, and an empty CN does not authenticate".to_owned(),
+        ),
+        [user] => {
+            check_name("CN", user, names.max_chars, reasons);
+            if let Some(pattern) = names.forbidden_users.iter().find(|pattern| matches_pattern(pattern, user)) {
+                reasons.push(format!(
+                    "user '{}' is forbidden by policy (matches '{}': a control-plane identity)",
+                    crate::text::name(user),
+                    crate::text::name(pattern)
+                ));
+            }
+        }
+        many => reasons.push(format!("{} CN values; exactly one is allowed", many.len())),
+    }
+    for group in &csr.organizations {
+        check_name("group (O)", group, names.max_chars, reasons);
+        if let Some(pattern) = names
+            .forbidden_groups
+            .iter()
+            .find(|pattern| matches_pattern(pattern, group))
+        {
+            let why = if group == "system:masters" {
+                "it bypasses RBAC entirely and cannot be revoked"
+            } else {
+                "it belongs to the control plane"
+            };
+            reasons.push(format!(
+                "group '{}' is forbidden by policy (matches '{}': {why})",
+                crate::text::name(group),
+                crate::text::name(pattern)
+            ));
+        }
+    }
+    if let Some(uid) = &csr.uid {
+        flags.push(format!(
+            "UID '{}' requested: not carried (certificates hold CN and O only)",
+            crate::text::name(uid)
+        ));
+    }
+    for oid in &csr.other_attributes {
+        flags.push(format!(
+            "subject attribute {oid} ignored: certificates hold CN and O only"
+        ));
+    }
+}
+
+fn check_extensions(csr: &UntrustedCsr, reasons: &mut Vec<String>, flags: &mut Vec<String>) {
+    let requested = &csr.requested;
+    if requested.ca {
+        reasons.push(
+            "CSR requests a CA certificate (CA:TRUE); airlock issues client certificates only"
+                .to_owned(),
+        );
+    }
+    if requested.server_auth {
+        flags.push(
+            "requests serverAuth: ignored, the certificate carries clientAuth only".to_owned(),
+        );
+    }
+    if !requested.subject_alt_names.is_empty() {
+        flags.push(format!(
+            "requests subjectAltName ({}): ignored, the certificate carries none",
+            requested.subject_alt_names.join(", ")
+        ));
+    }
+    for other in &requested.other {
+        flags.push(format!(
+            "requests extension {}: ignored",
+            crate::text::name(other)
+        ));
+    }
+}
+
+fn check_object(
+    object: &ObjectFields,
+    user: Option<&str>,
+    reasons: &mut Vec<String>,
+    flags: &mut Vec<String>,
+) {
+    match object.signer_name.as_deref() {
+        Some(KUBE_APISERVER_CLIENT) => {}
+        Some(other) => reasons.push(format!(
+            "signerName '{}' is not {KUBE_APISERVER_CLIENT}",
+            crate::text::name(other)
+        )),
+        None => reasons.push(format!(
+            "spec.signerName is missing (expected {KUBE_APISERVER_CLIENT})"
+        )),
+    }
+    for usage in &object.usages {
+        if !CLIENT_USAGES.contains(&usage.as_str()) {
+            reasons.push(format!(
+                "usage '{}' is not a client usage",
+                crate::text::name(usage)
+            ));
+        }
+    }
+    if !object.usages.iter().any(|usage| usage == "client auth") {
+        reasons.push("spec.usages does not include 'client auth'".to_owned());
+    }
+    if let Some(seconds) = object.expiration_seconds {
+        if seconds < MIN_EXPIRATION_SECONDS {
+            reasons.push(format!(
+                "expirationSeconds {seconds} is under Kubernetes' minimum of {MIN_EXPIRATION_SECONDS}"
+            ));
+        }
+    }
+    if let (Some(username), Some(user)) = (object.username.as_deref(), user) {
+        if username != user {
+            flags.push(format!(
+                "spec.username '{}' differs from the CN '{}': someone else created this request",
+                crate::text::name(username),
+                crate::text::name(user)
+            ));
+        }
+    }
+}
+
+fn lifetime(
+    judge: &Judge<'_>,
+    profile: &Profile,
+    object: Option<&ObjectFields>,
+    flags: &mut Vec<String>,
+) -> OffsetDateTime {
+    let maximum = Duration::days(i64::from(profile.max_days));
+    let requested = match (
+        judge.requested_days,
+        object.and_then(|object| object.expiration_seconds),
+    ) {
+        (Some(days), _) => Some(Duration::days(i64::from(days))),
+        (None, Some(seconds)) if seconds >= MIN_EXPIRATION_SECONDS => {
+            Some(Duration::seconds(seconds))
+        }
+        _ => None,
+    };
+    let mut granted = requested.unwrap_or(maximum);
+    if granted > maximum {
+        flags.push(format!(
+            "requested {} days; the profile allows {}",
+            granted.whole_days(),
+            profile.max_days
+        ));
+        granted = maximum;
+    }
+    let mut not_after = crate::ca::whole_seconds(judge.now + granted);
+    if let Some(ca_not_after) = judge.ca_not_after {
+        if ca_not_after < not_after {
+            flags.push("lifetime cut to the CA's own end of validity".to_owned());
+            not_after = ca_not_after;
+        }
+    }
+    not_after
+}
