@@ -246,7 +246,7 @@ impl CaCertificate {
                 subject: crate::text::inert(&cert.subject().to_string(), 200),
                 common_name: crate::text::name(common_name),
                 key: KeyKind::of(cert.public_key()),
-                serial: crate::hex::encode(cert.raw_serial()),
+                serial: serial_hex(cert.raw_serial()),
                 fingerprint,
                 not_before: cert.validity().not_before.to_datetime(),
                 not_after: cert.validity().not_after.to_datetime(),
@@ -328,6 +328,17 @@ pub fn check_ca(cert: &CaCertificate, input: &str, now: OffsetDateTime) -> Resul
     }
 }
 
+/// A serial's hex form without the sign octet DER adds when the top bit is set, so that
+/// it reads as the serial airlock generated (and as openssl prints it).
+pub fn serial_hex(der_content: &[u8]) -> String {
+    match der_content {
+        [0, rest @ ..] if rest.first().is_some_and(|byte| byte & 0x80 != 0) => {
+            crate::hex::encode(rest)
+        }
+        other => crate::hex::encode(other),
+    }
+}
+
 /// Formats a time as RFC 3339 (UTC, whole seconds).
 pub fn rfc3339(moment: OffsetDateTime) -> String {
     let moment = moment.replace_nanosecond(0).unwrap_or(moment);
@@ -369,8 +380,8 @@ pub fn generate(
         CaAlgorithm::Ed25519 => Ed25519KeyPair::generate_pkcs8(rng),
     }
     .map_err(|_| CaError::Random)?;
+    // ring's Document does not zeroize itself; the copy in CaKey does.
     let key = CaKey::from_pkcs8(Zeroizing::new(document.as_ref().to_vec()));
-    drop(document);
     let key_pair = SignerKey::new(&key)?;
 
     let mut params = CertificateParams::default();
@@ -633,7 +644,7 @@ impl Signer {
         })
     }
 
-    /// The DER AlgorithmIdentifier of the signatures [`Signer::sign`] makes.
+    /// The DER `AlgorithmIdentifier` of the signatures [`Signer::sign`] makes.
     pub fn signature_algorithm_der(&self) -> Vec<u8> {
         yasna::construct_der(|writer| {
             writer.write_sequence(|writer| {

@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 #[derive(Debug, Parser)]
 #[command(name = "airlock", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
-    /// CA home folder [default: $AIRLOCK_HOME, else $XDG_DATA_HOME/airlock]
+    /// CA home folder [default: $`AIRLOCK_HOME`, else $`XDG_DATA_HOME/airlock`]
     #[arg(long, global = true, value_name = "DIR")]
     home: Option<PathBuf>,
     /// Print reports as JSON
@@ -48,7 +48,7 @@ enum Command {
     Status,
     /// Show verdicts for every CSR in an intake folder (needs no passphrase)
     Review(batch::ReviewArgs),
-    /// Sign every accepted CSR of an intake folder into OUT_DIR
+    /// Sign every accepted CSR of an intake folder into `OUT_DIR`
     Sign(batch::SignArgs),
     /// Verify or show the ledger
     #[command(subcommand)]
@@ -98,7 +98,7 @@ pub struct Global {
 }
 
 impl Global {
-    /// The home folder: --home, else AIRLOCK_HOME, else the XDG default.
+    /// The home folder: --home, else `AIRLOCK_HOME`, else the XDG default.
     fn home_path(&self) -> Result<PathBuf, Error> {
         if let Some(home) = &self.home {
             return Ok(home.clone());
@@ -170,7 +170,8 @@ fn read_passphrase_file(path: &Path) -> Result<Passphrase, Error> {
     if bytes.len() > 4096 {
         return Err(refuse("it is larger than 4 KiB".to_owned()));
     }
-    airlock::keystore::passphrase_from_file_bytes(bytes).map_err(|reason| refuse(reason.to_owned()))
+    airlock::keystore::passphrase_from_file_bytes(&bytes)
+        .map_err(|reason| refuse(reason.to_owned()))
 }
 
 /// The front end's [`Unlock`]: the passphrase file, or a prompt naming the CA.

@@ -56,9 +56,9 @@ pub struct UntrustedCsr {
     pub unreadable_attributes: Vec<String>,
     /// The public key's kind.
     pub key: KeyKind,
-    /// DER SubjectPublicKeyInfo.
+    /// DER `SubjectPublicKeyInfo`.
     pub spki_der: Vec<u8>,
-    /// SHA-256 of the SubjectPublicKeyInfo, hex.
+    /// SHA-256 of the `SubjectPublicKeyInfo`, hex.
     pub key_sha256: String,
     /// How the CSR was signed.
     pub signature_hash: SignatureHash,
@@ -190,7 +190,7 @@ fn requested_extensions(csr: &X509CertificationRequest<'_>) -> RequestedExtensio
             }
             ParsedExtension::KeyUsage(_) => {}
             ParsedExtension::UnsupportedExtension { oid } => {
-                requested.other.push(oid.to_id_string())
+                requested.other.push(oid.to_id_string());
             }
             ParsedExtension::ParseError { error } => {
                 requested

@@ -138,8 +138,9 @@ pub fn write_intake(folder: &Path, rng: &dyn SecureRandom) -> Result<Vec<String>
 }
 
 fn alice_prefix(pem: &str) -> String {
-    pem.lines()
-        .take(3)
-        .map(|line| format!("{line}\n"))
-        .collect()
+    pem.lines().take(3).fold(String::new(), |mut text, line| {
+        text.push_str(line);
+        text.push('\n');
+        text
+    })
 }

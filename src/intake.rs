@@ -7,7 +7,7 @@
 //!
 //! Bounds: [`MAX_FILE_BYTES`] per file, [`MAX_FILES`] per folder, YAML depth, aliases,
 //! anchors, documents and nodes through serde-saphyr's budget, JSON depth through
-//! serde_json's recursion limit, [`MAX_REQUEST_BYTES`] of decoded `spec.request`.
+//! `serde_json`'s recursion limit, [`MAX_REQUEST_BYTES`] of decoded `spec.request`.
 //! Symbolic links leading outside the folder, sub-folders, devices, FIFOs and sockets are
 //! refused, never followed or opened. Files are opened with `O_NOFOLLOW | O_NONBLOCK`
 //! so that a swap between the check and the open cannot block or escape.
@@ -344,7 +344,7 @@ fn parse_yaml(text: &str) -> Result<Vec<Option<KubeObject>>, String> {
     budget.max_documents = MAX_ITEMS_PER_FILE;
     budget.max_nodes = 100_000;
     budget.max_events = 200_000;
-    budget.max_total_scalar_bytes = 4 * MAX_FILE_BYTES as usize;
+    budget.max_total_scalar_bytes = 4 << 20;
     budget.max_recorded_anchor_bytes = 64 * 1024;
     budget.max_recorded_anchor_events = 10_000;
     let mut options = serde_saphyr::Options::default();

@@ -7,7 +7,7 @@
 //! extKeyUsage clientAuth only; subject key identifier (RFC 7093 method 1: SHA-256 of the
 //! key, truncated to 160 bits); authority key identifier = the CA's.
 //!
-//! The TBSCertificate is encoded here with yasna rather than with rcgen's builder:
+//! The `TBSCertificate` is encoded here with yasna rather than with rcgen's builder:
 //! rcgen's `DistinguishedName` holds one value per attribute type, and Kubernetes needs
 //! every group as its own O value. The signature itself is made by the CA's rcgen key.
 //!
@@ -62,7 +62,7 @@ pub struct Profile<'a> {
     pub user: &'a str,
     /// The groups (O values), in order.
     pub groups: &'a [String],
-    /// DER SubjectPublicKeyInfo of the subject.
+    /// DER `SubjectPublicKeyInfo` of the subject.
     pub spki_der: &'a [u8],
     /// The subject key's kind.
     pub key: &'a KeyKind,
@@ -269,7 +269,7 @@ fn write_extensions(
         writer.write_sequence(|writer| {
             writer
                 .next()
-                .write_oid(&ObjectIdentifier::from_slice(OID_CLIENT_AUTH))
+                .write_oid(&ObjectIdentifier::from_slice(OID_CLIENT_AUTH));
         });
     });
     write_extension(writer.next(), OID_EXT_KEY_USAGE, false, &ext_key_usage);
@@ -283,7 +283,7 @@ fn write_extensions(
             writer
                 .next()
                 .write_tagged_implicit(Tag::context(0), |writer| {
-                    writer.write_bytes(authority_key_id)
+                    writer.write_bytes(authority_key_id);
                 });
         });
     });
@@ -368,6 +368,16 @@ pub fn check_issued(der: &[u8], ca: &CaCertificate, profile: &Profile<'_>) -> Re
     )?;
     ensure(profile.not_before < profile.not_after, "empty validity")?;
 
+    check_extensions(&cert, ca, profile)
+}
+
+/// The profile's five extensions, each exactly as the profile says, nothing else.
+fn check_extensions(
+    cert: &X509Certificate<'_>,
+    ca: &CaCertificate,
+    profile: &Profile<'_>,
+) -> Result<(), String> {
+    let ensure = |ok: bool, rule: &str| if ok { Ok(()) } else { Err(rule.to_owned()) };
     let extensions = cert.extensions();
     ensure(
         extensions.len() == 5,

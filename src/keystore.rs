@@ -120,8 +120,8 @@ fn damaged(ca_name: &str, error: &age::DecryptError) -> KeystoreError {
 ///
 /// One trailing line ending is removed (files written by editors end in one); anything
 /// else is kept as typed. The bytes must be UTF-8.
-pub fn passphrase_from_file_bytes(bytes: Zeroizing<Vec<u8>>) -> Result<Passphrase, &'static str> {
-    let mut text: &[u8] = &bytes;
+pub fn passphrase_from_file_bytes(bytes: &Zeroizing<Vec<u8>>) -> Result<Passphrase, &'static str> {
+    let mut text: &[u8] = bytes;
     if let Some(rest) = text.strip_suffix(b"\n") {
         text = rest.strip_suffix(b"\r").unwrap_or(rest);
     }
@@ -166,8 +166,9 @@ mod tests {
 
     #[test]
     fn passphrase_file_trailing_newline() {
-        let pass = passphrase_from_file_bytes(Zeroizing::new(b"abc def\r\n".to_vec())).expect("ok");
+        let pass =
+            passphrase_from_file_bytes(&Zeroizing::new(b"abc def\r\n".to_vec())).expect("ok");
         assert_eq!(pass.expose_secret(), "abc def");
-        assert!(passphrase_from_file_bytes(Zeroizing::new(b"\n".to_vec())).is_err());
+        assert!(passphrase_from_file_bytes(&Zeroizing::new(b"\n".to_vec())).is_err());
     }
 }

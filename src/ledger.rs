@@ -381,10 +381,9 @@ fn replay(bytes: &[u8]) -> Result<(State, u64, String), LedgerError> {
     let mut state = State::default();
     let mut head_hash = GENESIS.to_owned();
     let mut seq = 0_u64;
-    for line in bytes.split(|byte| *byte == b'\n') {
-        if seq as usize == bytes.iter().filter(|byte| **byte == b'\n').count() {
-            break;
-        }
+    // Every line here ends in a newline: the caller cut any torn tail.
+    for line in bytes.split_inclusive(|byte| *byte == b'\n') {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
         seq += 1;
         let entry = parse_line(seq, line)?;
         check_link(&entry, seq, &head_hash)?;

@@ -331,12 +331,11 @@ fn check_key(key: &KeyKind, rules: &KeyRules, reasons: &mut Vec<String>) {
         KeyKind::Rsa { bits } if *bits < rules.rsa_min_bits => {
             reasons.push(format!("RSA key of {bits} bits is too small (at least {} bits)", rules.rsa_min_bits));
         }
-        KeyKind::Rsa { .. } => {}
         KeyKind::EcdsaP256 | KeyKind::EcdsaP384 if !rules.ecdsa => {
             reasons.push(format!("{key} keys are disabled by policy"));
         }
         KeyKind::Ed25519 if !rules.ed25519 => reasons.push("Ed25519 keys are disabled by policy".to_owned()),
-        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::Ed25519 => {}
+        KeyKind::Rsa { .. } | KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::Ed25519 => {}
         KeyKind::Other { description } => reasons.push(format!(
             "unsupported key '{}': accepted are RSA (2048 bits or more), ECDSA P-256/P-384 and Ed25519",
             crate::text::name(description)
@@ -477,21 +476,21 @@ fn check_object(
     if !object.usages.iter().any(|usage| usage == "client auth") {
         reasons.push("spec.usages does not include 'client auth'".to_owned());
     }
-    if let Some(seconds) = object.expiration_seconds {
-        if seconds < MIN_EXPIRATION_SECONDS {
-            reasons.push(format!(
-                "expirationSeconds {seconds} is under Kubernetes' minimum of {MIN_EXPIRATION_SECONDS}"
-            ));
-        }
+    if let Some(seconds) = object.expiration_seconds
+        && seconds < MIN_EXPIRATION_SECONDS
+    {
+        reasons.push(format!(
+            "expirationSeconds {seconds} is under Kubernetes' minimum of {MIN_EXPIRATION_SECONDS}"
+        ));
     }
-    if let (Some(username), Some(user)) = (object.username.as_deref(), user) {
-        if username != user {
-            flags.push(format!(
-                "spec.username '{}' differs from the CN '{}': someone else created this request",
-                crate::text::name(username),
-                crate::text::name(user)
-            ));
-        }
+    if let (Some(username), Some(user)) = (object.username.as_deref(), user)
+        && username != user
+    {
+        flags.push(format!(
+            "spec.username '{}' differs from the CN '{}': someone else created this request",
+            crate::text::name(username),
+            crate::text::name(user)
+        ));
     }
 }
 
@@ -522,11 +521,11 @@ fn lifetime(
         granted = maximum;
     }
     let mut not_after = crate::ca::whole_seconds(judge.now + granted);
-    if let Some(ca_not_after) = judge.ca_not_after {
-        if ca_not_after < not_after {
-            flags.push("lifetime cut to the CA's own end of validity".to_owned());
-            not_after = ca_not_after;
-        }
+    if let Some(ca_not_after) = judge.ca_not_after
+        && ca_not_after < not_after
+    {
+        flags.push("lifetime cut to the CA's own end of validity".to_owned());
+        not_after = ca_not_after;
     }
     not_after
 }

@@ -28,8 +28,7 @@ pub fn is_unsafe(character: char) -> bool {
 /// `max_chars` characters (an ellipsis marks the cut).
 pub fn inert(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
-    let mut shown = 0;
-    for character in text.chars() {
+    for (shown, character) in text.chars().enumerate() {
         if shown >= max_chars {
             out.push('…');
             break;
@@ -39,7 +38,6 @@ pub fn inert(text: &str, max_chars: usize) -> String {
         } else {
             out.push(character);
         }
-        shown += 1;
     }
     out
 }

@@ -13,7 +13,7 @@ use super::{Global, PromptUnlock, output, with_context};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// Folder of CSRs (PEM, DER) and CertificateSigningRequest objects (YAML, JSON)
+    /// Folder of CSRs (PEM, DER) and `CertificateSigningRequest` objects (YAML, JSON)
     #[arg(value_name = "INTAKE_DIR")]
     intake: PathBuf,
     /// Lifetime to request, in days (capped by the profile)
@@ -23,7 +23,7 @@ pub struct ReviewArgs {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Folder of CSRs (PEM, DER) and CertificateSigningRequest objects (YAML, JSON)
+    /// Folder of CSRs (PEM, DER) and `CertificateSigningRequest` objects (YAML, JSON)
     #[arg(value_name = "INTAKE_DIR")]
     intake: PathBuf,
     /// Folder for the certificates, report.json and SHA256SUMS (created if missing)
@@ -54,7 +54,7 @@ pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
     let mut session = global.open()?;
     let show_progress = !global.json && std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {
-        if show_progress && (done == total || done % 16 == 0) {
+        if show_progress && (done == total || done.is_multiple_of(16)) {
             let width = 30;
             let filled = done * width / total.max(1);
             eprint!(
@@ -136,15 +136,14 @@ pub fn print_review(report: &ReviewReport) {
                 item.key_sha256.as_deref().unwrap_or("")
             );
         }
-        if item.verdict == Verdict::Accepted {
-            if let (Some(profile), Some(days), Some(not_after)) =
+        if item.verdict == Verdict::Accepted
+            && let (Some(profile), Some(days), Some(not_after)) =
                 (&item.profile, item.lifetime_days, item.not_after)
-            {
-                println!(
-                    "    lifetime  {days} days, until {} (profile {profile})",
-                    output::day(not_after)
-                );
-            }
+        {
+            println!(
+                "    lifetime  {days} days, until {} (profile {profile})",
+                output::day(not_after)
+            );
         }
         for reason in &item.reasons {
             println!("    reason    {reason}");

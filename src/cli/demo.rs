@@ -23,10 +23,7 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<ExitCode, Error> {
     let dir = match &args.dir {
         Some(dir) => {
             airlock::home::create_private_dir(dir)?;
-            if std::fs::read_dir(dir)
-                .map(|mut entries| entries.next().is_some())
-                .unwrap_or(true)
-            {
+            if std::fs::read_dir(dir).map_or(true, |mut entries| entries.next().is_some()) {
                 return Err(Error::Refused(format!(
                     "demo folder '{}' is not empty",
                     dir.display()

@@ -1,5 +1,5 @@
 //! Printing reports: JSON when asked, text otherwise; colour only on a terminal and never
-//! with NO_COLOR.
+//! with `NO_COLOR`.
 
 use std::io::IsTerminal as _;
 

@@ -165,11 +165,12 @@ pub fn sign(
     if !to_sign.is_empty() {
         let serials = fresh_serials(session, to_sign.len(), context)?;
         let signer = session.unlock_active(unlock)?;
-        let total = to_sign.len();
-        let signed = crate::issue::sign_batch(&signer, &to_sign, &serials, context.now, &|done| {
-            progress(done, total)
-        })?;
-        for certificate in &signed {
+        let batch_size = to_sign.len();
+        let certificates =
+            crate::issue::sign_batch(&signer, &to_sign, &serials, context.now, &|done| {
+                progress(done, batch_size);
+            })?;
+        for certificate in &certificates {
             let approved = &batch.approved[certificate.index];
             let payload = CertIssued {
                 ca: ca_id.clone(),
@@ -196,7 +197,7 @@ pub fn sign(
             "batch": batch.digest,
             "intake": request.intake.display().to_string(),
             "out": request.out.display().to_string(),
-            "signed": signed.len(),
+            "signed": certificates.len(),
             "rejected": review.rejected,
         });
         session
@@ -260,13 +261,16 @@ fn fresh_serials(
     Ok(serials)
 }
 
+/// A file for OUT: its name and bytes.
+type OutputFile = (String, Vec<u8>);
+
 /// The files a batch writes: (name, bytes) per certificate and object, in item order.
 fn output_files(
     session: &Session,
     batch: &Batch,
     ca_id: &str,
     now: OffsetDateTime,
-) -> Result<(Vec<(String, Vec<u8>)>, Report), Error> {
+) -> Result<(Vec<OutputFile>, Report), Error> {
     let mut files = Vec::new();
     let mut issued = Vec::new();
     for approved in &batch.approved {

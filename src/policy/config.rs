@@ -194,10 +194,11 @@ impl PolicyConfig {
                 .user
                 .as_deref()
                 .is_none_or(|pattern| matches_pattern(pattern, user));
-            if group_matches && user_matches {
-                if let Some((name, profile)) = self.profiles.get_key_value(&rule.profile) {
-                    return (name, profile);
-                }
+            if group_matches
+                && user_matches
+                && let Some((name, profile)) = self.profiles.get_key_value(&rule.profile)
+            {
+                return (name, profile);
             }
         }
         self.profiles
