@@ -35,7 +35,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +55,8 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Make a demo home in a temporary folder, sign a built-in batch, show the result
     Demo(demo::DemoArgs),
+    /// Open the terminal UI (also what a bare `airlock` on a terminal does)
+    Tui,
 }
 
 /// Runs the parsed command.
@@ -65,7 +67,15 @@ pub fn run(cli: Cli, hardening: Hardening) -> Result<ExitCode, Error> {
         passphrase_file: cli.passphrase_file.clone(),
         hardening,
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            return crate::tui::run(&global);
+        }
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return Ok(ExitCode::from(2));
+    };
+    match command {
+        Command::Tui => crate::tui::run(&global),
         Command::Init(args) => setup::init(&global, &args),
         Command::Import(args) => setup::import(&global, &args),
         Command::Status => status::run(&global),
@@ -91,15 +101,15 @@ pub fn report_error(error: &Error) {
 
 /// Options every command shares.
 pub struct Global {
-    home: Option<PathBuf>,
-    json: bool,
-    passphrase_file: Option<PathBuf>,
-    hardening: Hardening,
+    pub(crate) home: Option<PathBuf>,
+    pub(crate) json: bool,
+    pub(crate) passphrase_file: Option<PathBuf>,
+    pub(crate) hardening: Hardening,
 }
 
 impl Global {
     /// The home folder: --home, else `AIRLOCK_HOME`, else the XDG default.
-    fn home_path(&self) -> Result<PathBuf, Error> {
+    pub(crate) fn home_path(&self) -> Result<PathBuf, Error> {
         if let Some(home) = &self.home {
             return Ok(home.clone());
         }
@@ -112,7 +122,7 @@ impl Global {
         )?)
     }
 
-    fn open(&self) -> Result<Session, Error> {
+    pub(crate) fn open(&self) -> Result<Session, Error> {
         let session = Session::open(&self.home_path()?, now())?;
         if let Some(bytes) = session.opened().repaired_bytes {
             eprintln!(
@@ -155,7 +165,7 @@ impl Global {
 }
 
 /// Reads a passphrase file (at most 4 KiB; one trailing newline removed).
-fn read_passphrase_file(path: &Path) -> Result<Passphrase, Error> {
+pub(crate) fn read_passphrase_file(path: &Path) -> Result<Passphrase, Error> {
     let refuse = |reason: String| {
         Error::Refused(format!(
             "cannot use passphrase file '{}': {reason}",
@@ -185,7 +195,7 @@ impl Unlock for PromptUnlock<'_> {
 }
 
 /// The wall clock; only front ends read it.
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 

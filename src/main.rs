@@ -4,6 +4,7 @@
 //! half-done); 2 usage.
 
 mod cli;
+mod tui;
 
 use std::process::ExitCode;
 

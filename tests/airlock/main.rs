@@ -13,3 +13,5 @@ mod import;
 mod interop;
 mod keys;
 mod ledger;
+
+mod tui;
