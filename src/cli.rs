@@ -122,8 +122,19 @@ impl Global {
         )?)
     }
 
+    /// Opens the home for a command that needs it to exist already.
     pub(crate) fn open(&self) -> Result<Session, Error> {
-        let session = Session::open(&self.home_path()?, now())?;
+        self.open_session(false)
+    }
+
+    /// Opens the home, creating it when `create` (init and import).
+    pub(crate) fn open_session(&self, create: bool) -> Result<Session, Error> {
+        let root = self.home_path()?;
+        let session = if create {
+            Session::open(&root, now())?
+        } else {
+            Session::open_existing(&root, now())?
+        };
         if let Some(bytes) = session.opened().repaired_bytes {
             eprintln!(
                 "warning: the ledger's last line was torn ({bytes} bytes, from an interrupted write); it was cut and the repair recorded"

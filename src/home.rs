@@ -46,6 +46,14 @@ pub enum HomeError {
         #[source]
         source: io::Error,
     },
+    /// The home folder does not exist (and the command does not create one).
+    #[error(
+        "no CA home at '{home}': check --home or AIRLOCK_HOME, or run 'airlock init' to create one"
+    )]
+    Missing {
+        /// The folder that was expected.
+        home: PathBuf,
+    },
     /// A write would have replaced a file that already exists.
     #[error("refusing to overwrite existing file '{path}'")]
     Exists {
@@ -143,6 +151,17 @@ impl Home {
             root: root.to_path_buf(),
             _lock: lock,
         })
+    }
+
+    /// Opens an existing home and takes its lock; refuses, creating nothing, when the
+    /// folder does not exist.
+    pub fn open_existing(root: &Path) -> Result<Self, HomeError> {
+        if !root.is_dir() {
+            return Err(HomeError::Missing {
+                home: root.to_path_buf(),
+            });
+        }
+        Self::open(root)
     }
 
     /// The home folder.

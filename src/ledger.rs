@@ -13,8 +13,9 @@
 //! fields: a JSON object with the keys `kind`, `payload`, `prev`, `seq`, `time` sorted
 //! by byte value, object keys inside `payload` sorted the same way at every depth, no
 //! insignificant white space, strings escaped as RFC 8259 requires and nothing more
-//! (`\"`, `\\`, control characters; non-ASCII kept as UTF-8), integers in plain decimal
-//! and no floating-point numbers. A line must also be byte-for-byte the serialization
+//! (`\"`, `\\`, then `\b \f \n \r \t`, other control characters as `\u00xx` with
+//! lower-case hex; non-ASCII kept as UTF-8, `/` not escaped), integers in plain decimal
+//! and no floating-point numbers (a line holding one is refused). A line must also be byte-for-byte the serialization
 //! airlock writes, so a changed byte anywhere is caught even where JSON would not care.
 //!
 //! # Seals
@@ -229,16 +230,32 @@ impl Ledger {
                 "cut_sha256": crate::hex::sha256(cut),
                 "cut_start": crate::text::inert(&String::from_utf8_lossy(cut), 120),
             });
-            let file = OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(|source| io("open", source))?;
-            file.set_len(complete as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(|source| io("repair", source))?;
+            // Crash-safe repair: the repaired ledger (complete lines plus the record of
+            // the cut) is written beside the old one and renamed over it, so a crash
+            // leaves either the torn ledger or the repaired one, never a lost cut.
             let mut state = state;
             ledger.append(&mut state, now, KIND_REPAIRED, payload)?;
-            ledger.commit()?;
+            let mut repaired = bytes[..complete].to_vec();
+            repaired.append(&mut ledger.pending);
+            let temp = path.with_extension("jsonl.repair");
+            let _ = std::fs::remove_file(&temp);
+            let written = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&temp)
+                .and_then(|mut file| {
+                    file.write_all(&repaired)?;
+                    file.sync_all()
+                })
+                .and_then(|()| std::fs::rename(&temp, path));
+            if let Err(source) = written {
+                let _ = std::fs::remove_file(&temp);
+                return Err(io("repair", source));
+            }
+            if let Some(folder) = path.parent() {
+                let _ = File::open(folder).and_then(|dir| dir.sync_all());
+            }
             report.repaired_bytes = Some(torn);
             return Ok((ledger, state, report));
         }
@@ -360,6 +377,11 @@ pub fn parse_line(line_number: u64, line: &[u8]) -> Result<Entry, LedgerError> {
     let text = std::str::from_utf8(line).map_err(|_| malformed("not UTF-8".to_owned()))?;
     let entry: Entry = serde_json::from_str(text)
         .map_err(|error| malformed(format!("not a ledger entry: {error}")))?;
+    if has_float(&entry.payload) {
+        return Err(malformed(
+            "holds a floating-point number, which the canonical encoding excludes".to_owned(),
+        ));
+    }
     let expected = entry.compute_hash();
     if expected != entry.hash {
         return Err(LedgerError::BadHash {
@@ -374,6 +396,15 @@ pub fn parse_line(line_number: u64, line: &[u8]) -> Result<Entry, LedgerError> {
         ));
     }
     Ok(entry)
+}
+
+fn has_float(value: &Value) -> bool {
+    match value {
+        Value::Number(number) => !(number.is_i64() || number.is_u64()),
+        Value::Array(items) => items.iter().any(has_float),
+        Value::Object(fields) => fields.values().any(has_float),
+        _ => false,
+    }
 }
 
 /// Verifies and replays complete lines (each ending in a newline).
@@ -510,11 +541,17 @@ pub fn read_entries(path: &Path) -> Result<Vec<Entry>, LedgerError> {
             });
         }
     };
+    // Only complete lines: a torn tail is reported by `verify_file` and repaired on open.
+    let complete = bytes
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |last| last + 1);
     let mut entries = Vec::new();
-    for (index, line) in bytes.split(|byte| *byte == b'\n').enumerate() {
-        if line.is_empty() {
-            continue;
-        }
+    for (index, line) in bytes[..complete]
+        .split_inclusive(|byte| *byte == b'\n')
+        .enumerate()
+    {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
         entries.push(parse_line(index as u64 + 1, line)?);
     }
     Ok(entries)

@@ -64,7 +64,16 @@ impl Session {
     /// Opens the home at `root` (creating it if needed), takes its lock, verifies and
     /// replays the ledger. A torn last ledger line is repaired and recorded, stamped `now`.
     pub fn open(root: &Path, now: OffsetDateTime) -> Result<Self, Error> {
-        let home = Home::open(root)?;
+        Self::with_home(Home::open(root)?, now)
+    }
+
+    /// Like [`Session::open`], but refuses (creating nothing) when the home does not exist:
+    /// every command but `init`, `import` and `demo` opens a home this way.
+    pub fn open_existing(root: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+        Self::with_home(Home::open_existing(root)?, now)
+    }
+
+    fn with_home(home: Home, now: OffsetDateTime) -> Result<Self, Error> {
         let (ledger, state, opened) = Ledger::open(&home.ledger_path(), now)?;
         Ok(Self {
             home,

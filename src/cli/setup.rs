@@ -51,7 +51,7 @@ pub fn init(global: &Global, args: &InitArgs) -> Result<ExitCode, Error> {
         },
         work_factor: args.scrypt_work_factor,
     };
-    let mut session = global.open()?;
+    let mut session = global.open_session(true)?;
     let passphrase = global.new_passphrase()?;
     let report = with_context(|context| ops::init(&mut session, &request, &passphrase, context))?;
     print_ca(global, &report, "created")?;
@@ -79,7 +79,7 @@ pub fn import(global: &Global, args: &ImportArgs) -> Result<ExitCode, Error> {
         },
         work_factor: args.scrypt_work_factor,
     };
-    let mut session = global.open()?;
+    let mut session = global.open_session(true)?;
     // Check everything that needs no passphrase before asking for one.
     airlock::ca::import(&request.cert, &request.key, super::now())?;
     let passphrase = global.new_passphrase()?;

@@ -9,12 +9,24 @@ use crate::ledger::{self, Entry, Verification};
 /// Verifies every line, link and seal of the home's ledger. Takes the home lock so that
 /// no append is half-seen, and writes nothing (a torn tail is reported, not repaired).
 pub fn audit_verify(root: &Path) -> Result<Verification, Error> {
-    let home = Home::open(root)?;
+    let home = Home::open_existing(root)?;
+    refuse_without_ledger(&home)?;
     Ok(ledger::verify_file(&home.ledger_path())?)
 }
 
 /// Every entry of the ledger, each line's own hash checked.
 pub fn audit_show(root: &Path) -> Result<Vec<Entry>, Error> {
-    let home = Home::open(root)?;
+    let home = Home::open_existing(root)?;
+    refuse_without_ledger(&home)?;
     Ok(ledger::read_entries(&home.ledger_path())?)
+}
+
+fn refuse_without_ledger(home: &Home) -> Result<(), Error> {
+    if home.ledger_path().exists() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "CA home '{}' has no ledger yet: nothing to verify (is --home right?)",
+        home.root().display()
+    )))
 }
