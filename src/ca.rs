@@ -397,6 +397,9 @@ pub fn generate(
     params.serial_number = Some(SerialNumber::from_slice(&new_serial(rng)?));
     params.not_before = whole_seconds(now - Duration::minutes(5));
     params.not_after = whole_seconds(now + Duration::days(i64::from(request.days)));
+    // RFC 7093 method 1, as issue.rs derives key identifiers for client certificates.
+    params.key_identifier_method =
+        rcgen::KeyIdMethod::PreSpecified(crate::issue::key_identifier(key_pair.0.public_key_raw()));
     let cert = params
         .self_signed(&key_pair.0)
         .map_err(|error| CaError::Generate(error.to_string()))?;

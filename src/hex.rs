@@ -37,6 +37,14 @@ pub fn sha256(bytes: &[u8]) -> String {
     encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
+/// PEM with LF line endings (the pem crate defaults to CRLF).
+pub fn pem(tag: &str, der: impl Into<Vec<u8>>) -> String {
+    pem::encode_config(
+        &pem::Pem::new(tag, der),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,12 +57,4 @@ mod tests {
         assert_eq!(decode("0ab"), None);
         assert_eq!(decode("zz"), None);
     }
-}
-
-/// PEM with LF line endings (the pem crate defaults to CRLF).
-pub fn pem(tag: &str, der: impl Into<Vec<u8>>) -> String {
-    pem::encode_config(
-        &pem::Pem::new(tag, der),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
 }

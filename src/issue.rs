@@ -127,8 +127,8 @@ pub fn sign_batch(
                 serial: *serial,
                 user: approved.user(),
                 groups: approved.groups(),
-                spki_der: &approved.csr().spki_der,
-                key: &approved.csr().key,
+                spki_der: approved.spki_der(),
+                key: approved.key(),
                 not_before,
                 not_after: approved.not_after(),
             };

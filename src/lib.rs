@@ -39,6 +39,7 @@ pub mod ledger;
 pub mod ops;
 pub mod policy;
 pub mod pubkey;
+pub mod rotation;
 pub mod secret;
 pub mod state;
 pub mod text;

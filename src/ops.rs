@@ -7,16 +7,21 @@
 
 mod audit;
 mod batch;
+mod rotate;
 mod setup;
 mod status;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ring::rand::SecureRandom;
 use time::OffsetDateTime;
 
 pub use audit::{audit_show, audit_verify};
 pub use batch::{ReviewReport, SignReport, SignRequest, review, sign};
+pub use rotate::{
+    BeginRequest, FinishRequest, NewCaSource, PhaseReport, ReissueReport, RotationStatus, abort,
+    begin, bundle, finish, reissue, rotation_status,
+};
 pub use setup::{CaReport, ImportRequest, InitRequest, import, init};
 pub use status::{CaStatus, EXPIRING_SOON_DAYS, LedgerStatus, StatusReport, status};
 
@@ -106,14 +111,19 @@ impl Session {
     /// Decrypts the active CA's key and pairs it with its certificate. The plaintext key
     /// lives only inside this call; the returned signer is dropped by the caller as soon
     /// as its signing is done.
-    pub(crate) fn unlock_active(&self, unlock: &dyn Unlock) -> Result<Signer, Error> {
-        let ca = self.state.active_ca().ok_or_else(|| {
-            Error::Refused(
-                "this home has no CA yet: run 'airlock init' or 'airlock import'".to_owned(),
-            )
-        })?;
+    pub(crate) fn unlock(&self, ca_id: &str, unlock: &dyn Unlock) -> Result<Signer, Error> {
+        let ca = self
+            .state
+            .ca(ca_id)
+            .ok_or_else(|| Error::Refused(format!("unknown CA '{}'", crate::text::name(ca_id))))?;
         let info = ca.certificate.info();
-        let key_path = self.key_path(&info.id);
+        let Some(key_file) = &ca.key_file else {
+            return Err(Error::Refused(format!(
+                "the key of CA '{}' was destroyed",
+                info.common_name
+            )));
+        };
+        let key_path = self.home.root().join(key_file);
         let sealed = std::fs::read(&key_path)
             .map_err(|source| crate::home::HomeError::io("read", &key_path, source))?;
         let passphrase = unlock.passphrase(info)?;
@@ -121,9 +131,5 @@ impl Session {
             crate::keystore::decrypt_with_passphrase(&sealed, &passphrase, &info.common_name)?;
         drop(passphrase);
         Ok(Signer::new(&ca.certificate, &key)?)
-    }
-
-    fn key_path(&self, ca_id: &str) -> PathBuf {
-        self.home.ca_dir(ca_id).join("ca.key.age")
     }
 }

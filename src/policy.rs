@@ -76,10 +76,16 @@ pub struct ItemReview {
     pub flags: Vec<String>,
 }
 
-/// An item the policy accepted. Only [`evaluate`] builds one.
+/// An item the policy accepted. Only this module builds one: [`evaluate`] from a CSR,
+/// [`reapprove`] from a certificate airlock issued before, [`approve_new_key`] for a key
+/// airlock generated itself.
 #[derive(Debug, Clone)]
 pub struct Approved {
-    csr: UntrustedCsr,
+    request_key: String,
+    spki_der: Vec<u8>,
+    key: KeyKind,
+    key_sha256: String,
+    csr_pem: Option<String>,
     user: String,
     groups: Vec<String>,
     profile: String,
@@ -91,9 +97,27 @@ pub struct Approved {
 }
 
 impl Approved {
-    /// The CSR.
-    pub fn csr(&self) -> &UntrustedCsr {
-        &self.csr
+    /// The idempotency key of this issuance under one CA: the CSR's SHA-256 for a CSR
+    /// (and for the reissue of a certificate made from it), `renew:<serial>` for a
+    /// renewal, `issue:<key SHA-256>` for a key airlock generated.
+    pub fn request_key(&self) -> &str {
+        &self.request_key
+    }
+    /// DER SubjectPublicKeyInfo to certify.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+    /// The subject key's kind.
+    pub fn key(&self) -> &KeyKind {
+        &self.key
+    }
+    /// SHA-256 of the subject public key info.
+    pub fn key_sha256(&self) -> &str {
+        &self.key_sha256
+    }
+    /// The CSR as PEM, when the request came as a CSR.
+    pub fn csr_pem(&self) -> Option<&str> {
+        self.csr_pem.as_deref()
     }
     /// The user (CN), validated.
     pub fn user(&self) -> &str {
@@ -168,7 +192,7 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
             hashes.push(hash.clone());
         }
         if let Some(mut candidate) = candidate {
-            match first_by_csr.get(&candidate.csr.sha256) {
+            match first_by_csr.get(&candidate.request_key) {
                 Some((index, input)) => {
                     review
                         .flags
@@ -177,7 +201,7 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
                 }
                 None => {
                     first_by_csr.insert(
-                        candidate.csr.sha256.clone(),
+                        candidate.request_key.clone(),
                         (approved.len(), candidate.input.clone()),
                     );
                 }
@@ -292,6 +316,11 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
     }
     review.verdict = Verdict::Accepted;
     let approved = Approved {
+        request_key: csr.sha256.clone(),
+        spki_der: csr.spki_der.clone(),
+        key: csr.key.clone(),
+        key_sha256: csr.key_sha256.clone(),
+        csr_pem: Some(csr.pem()),
         user,
         groups: csr.organizations.clone(),
         profile: profile_name.to_owned(),
@@ -300,7 +329,6 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
         stem: item.stem,
         object: item.object,
         duplicate_of: None,
-        csr,
     };
     (review, Some(approved))
 }
@@ -365,32 +393,23 @@ fn check_name(what: &str, value: &str, max_chars: usize, reasons: &mut Vec<Strin
     }
 }
 
-fn check_subject(
-    csr: &UntrustedCsr,
-    names: &NameRules,
-    reasons: &mut Vec<String>,
-    flags: &mut Vec<String>,
-) {
-    for attribute in &csr.unreadable_attributes {
-        reasons.push(format!("subject {attribute} is not a readable string"));
+fn check_user(user: &str, names: &NameRules, reasons: &mut Vec<String>) {
+    check_name("CN", user, names.max_chars, reasons);
+    if let Some(pattern) = names
+        .forbidden_users
+        .iter()
+        .find(|pattern| matches_pattern(pattern, user))
+    {
+        reasons.push(format!(
+            "user '{}' is forbidden by policy (matches '{}': a control-plane identity)",
+            crate::text::name(user),
+            crate::text::name(pattern)
+        ));
     }
-    match csr.common_names.as_slice() {
-        [] => reasons.push(
-            "no CN: Kubernetes takes the user name from the CN, and an empty CN does not authenticate".to_owned(),
-        ),
-        [user] => {
-            check_name("CN", user, names.max_chars, reasons);
-            if let Some(pattern) = names.forbidden_users.iter().find(|pattern| matches_pattern(pattern, user)) {
-                reasons.push(format!(
-                    "user '{}' is forbidden by policy (matches '{}': a control-plane identity)",
-                    crate::text::name(user),
-                    crate::text::name(pattern)
-                ));
-            }
-        }
-        many => reasons.push(format!("{} CN values; exactly one is allowed", many.len())),
-    }
-    for group in &csr.organizations {
+}
+
+fn check_groups(groups: &[String], names: &NameRules, reasons: &mut Vec<String>) {
+    for group in groups {
         check_name("group (O)", group, names.max_chars, reasons);
         if let Some(pattern) = names
             .forbidden_groups
@@ -409,6 +428,26 @@ fn check_subject(
             ));
         }
     }
+}
+
+fn check_subject(
+    csr: &UntrustedCsr,
+    names: &NameRules,
+    reasons: &mut Vec<String>,
+    flags: &mut Vec<String>,
+) {
+    for attribute in &csr.unreadable_attributes {
+        reasons.push(format!("subject {attribute} is not a readable string"));
+    }
+    match csr.common_names.as_slice() {
+        [] => reasons.push(
+            "no CN: Kubernetes takes the user name from the CN, and an empty CN does not authenticate".to_owned(),
+        ),
+        [user] => check_user(user, names, reasons),
+        many => reasons.push(format!("{} CN values; exactly one is allowed", many.len())),
+    }
+    check_groups(&csr.organizations, names, reasons);
+
     if let Some(uid) = &csr.uid {
         flags.push(format!(
             "UID '{}' requested: not carried (certificates hold CN and O only)",
@@ -528,4 +567,111 @@ fn lifetime(
         not_after = ca_not_after;
     }
     not_after
+}
+
+/// Why a certificate airlock issued before is signed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reapproval {
+    /// Rotation: the new CA signs the same subject and key, with the same end of
+    /// validity (capped by the new CA).
+    Reissue,
+    /// Renewal: the same subject and key, with a fresh lifetime under the policy.
+    Renew,
+}
+
+/// Judges a certificate airlock issued before for a reissue or renewal: the subject and
+/// key must still pass the current policy. Returns the reasons when they do not.
+pub fn reapprove(
+    record: &crate::state::CertIssued,
+    judge: &Judge<'_>,
+    mode: Reapproval,
+) -> Result<Approved, Vec<String>> {
+    let der = pem::parse(&record.cert)
+        .map(pem::Pem::into_contents)
+        .map_err(|error| vec![format!("ledger certificate does not parse: {error}")])?;
+    let (_, cert) = <x509_parser::certificate::X509Certificate<'_> as x509_parser::prelude::FromDer<'_, _>>::from_der(&der)
+        .map_err(|error| vec![format!("ledger certificate does not parse: {error}")])?;
+    let spki = cert.public_key();
+    let key = KeyKind::of(spki);
+    let mut reasons = Vec::new();
+    let mut flags = Vec::new();
+    check_key(&key, &judge.config.keys, &mut reasons);
+    check_user(&record.user, &judge.config.names, &mut reasons);
+    check_groups(&record.groups, &judge.config.names, &mut reasons);
+    let (profile_name, profile) = judge.config.profile_for(&record.user, &record.groups);
+    let (request_key, not_after) = match mode {
+        Reapproval::Reissue => {
+            let mut not_after = record.not_after_time();
+            if let Some(ca_not_after) = judge.ca_not_after {
+                not_after = not_after.min(ca_not_after);
+            }
+            (record.csr_sha256.clone(), not_after)
+        }
+        Reapproval::Renew => (
+            format!("renew:{}", record.serial),
+            lifetime(judge, profile, None, &mut flags),
+        ),
+    };
+    if not_after <= judge.now {
+        reasons.push("no lifetime is left to grant".to_owned());
+    }
+    if !reasons.is_empty() {
+        return Err(reasons);
+    }
+    Ok(Approved {
+        request_key,
+        spki_der: spki.raw.to_vec(),
+        key,
+        key_sha256: record.key_sha256.clone(),
+        csr_pem: None,
+        user: record.user.clone(),
+        groups: record.groups.clone(),
+        profile: profile_name.to_owned(),
+        not_after,
+        input: format!("serial {}", record.serial),
+        stem: record.output.clone(),
+        object: None,
+        duplicate_of: None,
+    })
+}
+
+/// Judges a subject for a key airlock generated itself (`airlock issue`).
+pub fn approve_new_key(
+    user: &str,
+    groups: &[String],
+    spki_der: &[u8],
+    judge: &Judge<'_>,
+) -> Result<Approved, Vec<String>> {
+    let (_, spki) = <x509_parser::x509::SubjectPublicKeyInfo<'_> as x509_parser::prelude::FromDer<'_, _>>::from_der(spki_der)
+        .map_err(|error| vec![format!("generated key does not parse: {error}")])?;
+    let key = KeyKind::of(&spki);
+    let mut reasons = Vec::new();
+    let mut flags = Vec::new();
+    check_key(&key, &judge.config.keys, &mut reasons);
+    check_user(user, &judge.config.names, &mut reasons);
+    check_groups(groups, &judge.config.names, &mut reasons);
+    let (profile_name, profile) = judge.config.profile_for(user, groups);
+    let not_after = lifetime(judge, profile, None, &mut flags);
+    if not_after <= judge.now {
+        reasons.push("no lifetime is left to grant".to_owned());
+    }
+    if !reasons.is_empty() {
+        return Err(reasons);
+    }
+    let key_sha256 = crate::pubkey::fingerprint(spki_der);
+    Ok(Approved {
+        request_key: format!("issue:{key_sha256}"),
+        spki_der: spki_der.to_vec(),
+        key,
+        key_sha256,
+        csr_pem: None,
+        user: user.to_owned(),
+        groups: groups.to_vec(),
+        profile: profile_name.to_owned(),
+        not_after,
+        input: format!("generated key for '{}'", crate::text::name(user)),
+        stem: crate::intake::sanitize(user),
+        object: None,
+        duplicate_of: None,
+    })
 }

@@ -20,15 +20,72 @@ pub const KIND_CA_IMPORTED: &str = "ca.imported";
 pub const KIND_CERT_ISSUED: &str = "cert.issued";
 /// Kind of the entry summarizing a signed batch.
 pub const KIND_BATCH_SIGNED: &str = "batch.signed";
+/// A rotation began: a new CA joins as incoming.
+pub const KIND_ROTATION_BEGUN: &str = "rotation.begun";
+/// Every active certificate of the old CA has a twin from the new one.
+pub const KIND_ROTATION_REISSUED: &str = "rotation.reissued";
+/// The rotation finished: the new CA is active, the old one retired.
+pub const KIND_ROTATION_FINISHED: &str = "rotation.finished";
+/// The rotation was aborted: the incoming CA is retired.
+pub const KIND_ROTATION_ABORTED: &str = "rotation.aborted";
+/// The CA was renewed: same key and subject, new validity.
+pub const KIND_CA_RENEWED: &str = "ca.renewed";
+/// A certificate was revoked.
+pub const KIND_CERT_REVOKED: &str = "cert.revoked";
+/// A CRL was signed.
+pub const KIND_CRL_ISSUED: &str = "crl.issued";
+/// A summary of a renewal or reissue run, or of an export (no state change).
+pub const KIND_NOTE: &str = "note";
 
 /// What a CA is for now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaRole {
-    /// Signs new certificates.
+    /// The trusted CA (the old one during a rotation).
     Active,
-    /// No longer signs; kept for the record.
+    /// The new CA during a rotation: trusted in the bundle and signing new certificates.
+    Incoming,
+    /// No longer trusted or signing; kept for the record.
     Retired,
+}
+
+/// Where a dual-CA rotation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// One CA, no rotation.
+    Stable,
+    /// Old and new CA both trusted; old certificates not all reissued yet.
+    Overlap,
+    /// Every active old-CA certificate has a twin from the new CA.
+    Reissued,
+}
+
+/// A rotation in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rotation {
+    /// The CA being replaced.
+    pub old: String,
+    /// The CA replacing it.
+    pub new: String,
+    /// The phase.
+    pub phase: Phase,
+}
+
+/// A revocation as the ledger records it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CertRevoked {
+    /// Serial, hex.
+    pub serial: String,
+    /// Issuing CA id.
+    pub ca: String,
+    /// The user (CN), for the record.
+    pub user: String,
+    /// Why, as the officer wrote it.
+    pub reason: String,
+    /// When, RFC 3339.
+    pub time: String,
 }
 
 /// A CA as the ledger knows it.
@@ -38,8 +95,10 @@ pub struct CaRecord {
     pub certificate: CaCertificate,
     /// Current role.
     pub role: CaRole,
-    /// `generated` or `imported`.
+    /// `generated`, `imported` or `renewed`.
     pub origin: String,
+    /// Where the encrypted key lives, relative to the home (`None` once destroyed).
+    pub key_file: Option<String>,
 }
 
 /// Payload of `ca.created` and `ca.imported`.
@@ -88,6 +147,9 @@ pub struct CertIssued {
     pub batch: String,
     /// The whole certificate, PEM.
     pub cert: String,
+    /// For a reissue during rotation: the serial of the old-CA certificate it replaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reissue_of: Option<String>,
 }
 
 impl CertIssued {
@@ -117,6 +179,9 @@ pub struct State {
     issued: Vec<CertIssued>,
     by_csr: HashMap<(String, String), usize>,
     serials: HashMap<String, usize>,
+    revoked: HashMap<String, CertRevoked>,
+    rotation: Option<Rotation>,
+    crl_count: u64,
     /// Number of seals.
     pub seal_count: u64,
     /// Line of the last seal.
@@ -132,33 +197,98 @@ impl State {
         match entry.kind.as_str() {
             KIND_CA_CREATED | KIND_CA_IMPORTED => {
                 let added: CaAdded = payload(entry)?;
-                let der =
-                    pem::parse(&added.cert).map_err(|error| format!("CA certificate: {error}"))?;
-                let certificate = CaCertificate::from_der(der.into_contents(), "ledger")
-                    .map_err(|error| error.to_string())?;
-                if certificate.info().id != added.ca {
-                    return Err(format!(
-                        "CA id '{}' does not match its certificate",
-                        crate::text::name(&added.ca)
-                    ));
-                }
-                if self.ca(&added.ca).is_some() {
-                    return Err(format!("CA '{}' is added twice", added.ca));
-                }
-                if self.active_ca().is_some() {
-                    return Err("a second active CA without a rotation".to_owned());
+                if !self.cas.is_empty() {
+                    return Err("a second CA outside a rotation or renewal".to_owned());
                 }
                 let origin = if entry.kind == KIND_CA_CREATED {
                     "generated"
                 } else {
                     "imported"
                 };
-                self.cas.push(CaRecord {
-                    certificate,
-                    role: CaRole::Active,
-                    origin: origin.to_owned(),
+                self.add_ca(&added, CaRole::Active, origin)?;
+            }
+            KIND_ROTATION_BEGUN => {
+                let begun: RotationBegun = payload(entry)?;
+                if self.rotation.is_some() {
+                    return Err("a rotation begins while another is in progress".to_owned());
+                }
+                if self.active_ca().map(|ca| ca.certificate.info().id.as_str())
+                    != Some(begun.old.as_str())
+                {
+                    return Err(format!(
+                        "rotation from '{}', which is not the active CA",
+                        crate::text::name(&begun.old)
+                    ));
+                }
+                self.add_ca(&begun.ca, CaRole::Incoming, &begun.origin)?;
+                self.rotation = Some(Rotation {
+                    old: begun.old,
+                    new: begun.ca.ca,
+                    phase: Phase::Overlap,
                 });
             }
+            KIND_ROTATION_REISSUED => {
+                let rotation = self
+                    .rotation
+                    .as_mut()
+                    .ok_or("reissue recorded outside a rotation")?;
+                rotation.phase = Phase::Reissued;
+            }
+            KIND_ROTATION_FINISHED => {
+                let finished: RotationFinished = payload(entry)?;
+                let rotation = self
+                    .rotation
+                    .take()
+                    .ok_or("finish recorded outside a rotation")?;
+                if rotation.old != finished.old || rotation.new != finished.new {
+                    return Err("finish names other CAs than the rotation".to_owned());
+                }
+                self.set_role(&rotation.old, CaRole::Retired)?;
+                self.set_role(&rotation.new, CaRole::Active)?;
+                if finished.old_key == "destroyed" {
+                    if let Some(ca) = self
+                        .cas
+                        .iter_mut()
+                        .find(|ca| ca.certificate.info().id == rotation.old)
+                    {
+                        ca.key_file = None;
+                    }
+                }
+            }
+            KIND_ROTATION_ABORTED => {
+                let rotation = self
+                    .rotation
+                    .take()
+                    .ok_or("abort recorded outside a rotation")?;
+                self.set_role(&rotation.new, CaRole::Retired)?;
+            }
+            KIND_CA_RENEWED => {
+                let renewed: CaRenewed = payload(entry)?;
+                if self.rotation.is_some() {
+                    return Err("a CA renewal during a rotation".to_owned());
+                }
+                if self.active_ca().map(|ca| ca.certificate.info().id.as_str())
+                    != Some(renewed.previous.as_str())
+                {
+                    return Err("renewal of a CA that is not the active one".to_owned());
+                }
+                self.set_role(&renewed.previous, CaRole::Retired)?;
+                self.add_ca(&renewed.ca, CaRole::Active, "renewed")?;
+            }
+            KIND_CERT_REVOKED => {
+                let revoked: CertRevoked = payload(entry)?;
+                if !self.serials.contains_key(&revoked.serial) {
+                    return Err(format!(
+                        "revocation of unknown serial '{}'",
+                        crate::text::name(&revoked.serial)
+                    ));
+                }
+                if self.revoked.contains_key(&revoked.serial) {
+                    return Err(format!("serial '{}' is revoked twice", revoked.serial));
+                }
+                self.revoked.insert(revoked.serial.clone(), revoked);
+            }
+            KIND_CRL_ISSUED => self.crl_count += 1,
             KIND_CERT_ISSUED => {
                 let issued: CertIssued = payload(entry)?;
                 if self.ca(&issued.ca).is_none() {
@@ -188,10 +318,123 @@ impl State {
                 self.seal_count += 1;
                 self.last_seal_line = Some(entry.seq);
             }
-            KIND_REPAIRED | KIND_BATCH_SIGNED => {}
+            KIND_REPAIRED | KIND_BATCH_SIGNED | KIND_NOTE => {}
             other => return Err(format!("unknown entry kind '{}'", crate::text::name(other))),
         }
         Ok(())
+    }
+
+    fn add_ca(&mut self, added: &CaAdded, role: CaRole, origin: &str) -> Result<(), String> {
+        let der = pem::parse(&added.cert).map_err(|error| format!("CA certificate: {error}"))?;
+        let certificate = CaCertificate::from_der(der.into_contents(), "ledger")
+            .map_err(|error| error.to_string())?;
+        if certificate.info().id != added.ca {
+            return Err(format!(
+                "CA id '{}' does not match its certificate",
+                crate::text::name(&added.ca)
+            ));
+        }
+        if self.ca(&added.ca).is_some() {
+            return Err(format!("CA '{}' is added twice", added.ca));
+        }
+        self.cas.push(CaRecord {
+            certificate,
+            role,
+            origin: origin.to_owned(),
+            key_file: Some(added.key_file.clone()),
+        });
+        Ok(())
+    }
+
+    fn set_role(&mut self, id: &str, role: CaRole) -> Result<(), String> {
+        let ca = self
+            .cas
+            .iter_mut()
+            .find(|ca| ca.certificate.info().id == id)
+            .ok_or_else(|| format!("unknown CA '{}'", crate::text::name(id)))?;
+        ca.role = role;
+        Ok(())
+    }
+
+    /// The rotation in progress, if any.
+    pub fn rotation(&self) -> Option<&Rotation> {
+        self.rotation.as_ref()
+    }
+
+    /// The rotation phase.
+    pub fn phase(&self) -> Phase {
+        self.rotation
+            .as_ref()
+            .map_or(Phase::Stable, |rotation| rotation.phase)
+    }
+
+    /// The CA that signs new certificates: the incoming one during a rotation.
+    pub fn signing_ca(&self) -> Option<&CaRecord> {
+        match &self.rotation {
+            Some(rotation) => self.ca(&rotation.new),
+            None => self.active_ca(),
+        }
+    }
+
+    /// The CAs kube-apiserver's `--client-ca-file` must trust now: the active CA, plus
+    /// the incoming one during a rotation.
+    pub fn trusted_cas(&self) -> Vec<&CaRecord> {
+        self.cas
+            .iter()
+            .filter(|ca| matches!(ca.role, CaRole::Active | CaRole::Incoming))
+            .collect()
+    }
+
+    /// The revocation of a serial, if revoked.
+    pub fn revocation(&self, serial: &str) -> Option<&CertRevoked> {
+        self.revoked.get(serial)
+    }
+
+    /// Every revocation.
+    pub fn revocations(&self) -> impl Iterator<Item = &CertRevoked> {
+        self.revoked.values()
+    }
+
+    /// Number of CRLs signed so far.
+    pub fn crl_count(&self) -> u64 {
+        self.crl_count
+    }
+
+    /// The certificate with this serial (hex, any case, leading zeros ignored).
+    pub fn certificate(&self, serial: &str) -> Option<&CertIssued> {
+        let wanted = serial
+            .trim_start_matches('0')
+            .to_ascii_lowercase()
+            .replace(':', "");
+        self.issued
+            .iter()
+            .find(|issued| issued.serial.trim_start_matches('0') == wanted.trim_start_matches('0'))
+    }
+
+    /// Unexpired and unrevoked certificates of `ca`.
+    pub fn active_certificates(&self, ca: &str, now: OffsetDateTime) -> Vec<&CertIssued> {
+        self.issued
+            .iter()
+            .filter(|issued| {
+                issued.ca == ca
+                    && issued.not_after_time() > now
+                    && !self.revoked.contains_key(&issued.serial)
+            })
+            .collect()
+    }
+
+    /// During a rotation: active old-CA certificates that have no twin from the new CA.
+    pub fn unreissued(&self, now: OffsetDateTime) -> Vec<&CertIssued> {
+        let Some(rotation) = &self.rotation else {
+            return Vec::new();
+        };
+        self.active_certificates(&rotation.old, now)
+            .into_iter()
+            .filter(|old| {
+                self.issued_for_csr(&rotation.new, &old.csr_sha256)
+                    .is_none()
+            })
+            .collect()
     }
 
     /// All CAs, oldest first.
@@ -228,6 +471,47 @@ impl State {
             .filter(|issued| issued.key_sha256 == key_sha256 && issued.not_after_time() > now)
             .collect()
     }
+}
+
+/// Payload of `rotation.begun`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationBegun {
+    /// The CA being replaced.
+    pub old: String,
+    /// The new CA, as in `ca.created`.
+    pub ca: CaAdded,
+    /// `generated` or `imported`.
+    pub origin: String,
+}
+
+/// Payload of `rotation.finished`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationFinished {
+    /// The retired CA.
+    pub old: String,
+    /// The CA now active.
+    pub new: String,
+    /// Finished while active old-CA certificates were not reissued.
+    pub forced: bool,
+    /// The officer's reason for forcing, if forced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Serials left unreissued.
+    pub unreissued: Vec<String>,
+    /// `archived` or `destroyed`.
+    pub old_key: String,
+}
+
+/// Payload of `ca.renewed`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaRenewed {
+    /// The certificate it supersedes.
+    pub previous: String,
+    /// The renewed CA certificate, as in `ca.created`.
+    pub ca: CaAdded,
 }
 
 fn payload<T: serde::de::DeserializeOwned>(entry: &Entry) -> Result<T, String> {

@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{Context, Session, Unlock};
 use crate::Error;
-use crate::ca::rfc3339;
+use crate::ca::{Signer, rfc3339};
 use crate::export::{self, Report, ReportIssued, ReportRejected};
 use crate::home::{HomeError, write_new};
 use crate::intake;
@@ -76,7 +76,7 @@ fn judge_batch(
 ) -> Result<Batch, Error> {
     let config = session.home().policy()?;
     let items = intake::read_folder(folder)?;
-    let active = session.state().active_ca();
+    let active = session.state().signing_ca();
     let judge = Judge {
         config: &config,
         state: session.state(),
@@ -102,7 +102,7 @@ fn review_report(session: &Session, folder: &Path, batch: &Batch) -> ReviewRepor
         items: batch.reviews.clone(),
         ca: session
             .state()
-            .active_ca()
+            .signing_ca()
             .map(|ca| ca.certificate.info().common_name.clone()),
     }
 }
@@ -129,10 +129,10 @@ pub fn sign(
 ) -> Result<SignReport, Error> {
     let batch = judge_batch(session, &request.intake, request.days, context.now)?;
     let review = review_report(session, &request.intake, &batch);
-    check_out_folder(&request.intake, &request.out)?;
+    check_out_folder(Some(&request.intake), &request.out)?;
     let ca_id = session
         .state()
-        .active_ca()
+        .signing_ca()
         .map(|ca| ca.certificate.info().id.clone())
         .ok_or_else(|| {
             Error::Refused(
@@ -149,7 +149,7 @@ pub fn sign(
         .filter(|(_, approved)| {
             session
                 .state()
-                .issued_for_csr(&ca_id, &approved.csr().sha256)
+                .issued_for_csr(&ca_id, approved.request_key())
                 .is_none()
         })
         .collect();
@@ -159,45 +159,25 @@ pub fn sign(
             request.out.display()
         )));
     }
-    preflight_outputs(session, &batch, &ca_id, &request.out)?;
+    preflight_outputs(session, &batch.approved, &ca_id, &request.out)?;
 
     let newly_signed = to_sign.len();
     if !to_sign.is_empty() {
-        let serials = fresh_serials(session, to_sign.len(), context)?;
-        let signer = session.unlock_active(unlock)?;
-        let batch_size = to_sign.len();
-        let certificates =
-            crate::issue::sign_batch(&signer, &to_sign, &serials, context.now, &|done| {
-                progress(done, batch_size);
-            })?;
-        for certificate in &certificates {
-            let approved = &batch.approved[certificate.index];
-            let payload = CertIssued {
-                ca: ca_id.clone(),
-                serial: certificate.serial.clone(),
-                user: approved.user().to_owned(),
-                groups: approved.groups().to_vec(),
-                not_before: rfc3339(certificate.not_before),
-                not_after: rfc3339(certificate.not_after),
-                profile: approved.profile().to_owned(),
-                csr_sha256: approved.csr().sha256.clone(),
-                key_sha256: approved.csr().key_sha256.clone(),
-                input: approved.input().to_owned(),
-                output: approved.stem().to_owned(),
-                batch: batch.digest.clone(),
-                cert: certificate.pem(),
-            };
-            let payload =
-                serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
-            session
-                .ledger
-                .append(&mut session.state, context.now, KIND_CERT_ISSUED, payload)?;
-        }
+        let signer = session.unlock(&ca_id, unlock)?;
+        record_issuance(
+            session,
+            &signer,
+            &to_sign,
+            &|_| None,
+            &batch.digest,
+            context,
+            progress,
+        )?;
         let summary = serde_json::json!({
             "batch": batch.digest,
             "intake": request.intake.display().to_string(),
             "out": request.out.display().to_string(),
-            "signed": certificates.len(),
+            "signed": newly_signed,
             "rejected": review.rejected,
         });
         session
@@ -210,7 +190,15 @@ pub fn sign(
         // The ledger is durable before any certificate leaves the home.
         session.ledger.commit()?;
     }
-    let (report, written) = write_outputs(session, &batch, &ca_id, &request.out, context.now)?;
+    let rejected = rejected_of(&batch);
+    let (report, written) = write_batch_outputs(
+        session,
+        &batch.approved,
+        &ca_id,
+        &request.out,
+        rejected,
+        context.now,
+    )?;
     Ok(SignReport {
         review,
         out: request.out.clone(),
@@ -226,8 +214,70 @@ pub fn sign(
     })
 }
 
-fn check_out_folder(intake: &Path, out: &Path) -> Result<(), Error> {
+fn rejected_of(batch: &Batch) -> Vec<ReportRejected> {
+    batch
+        .reviews
+        .iter()
+        .filter(|review| review.verdict == Verdict::Rejected)
+        .map(|review| ReportRejected {
+            input: review.input.clone(),
+            reasons: review.reasons.clone(),
+        })
+        .collect()
+}
+
+/// Signs `items` with `signer` on every core and appends one `cert.issued` entry per
+/// certificate. Nothing is committed: the caller seals and commits, then writes files.
+pub(crate) fn record_issuance(
+    session: &mut Session,
+    signer: &Signer,
+    items: &[(usize, &Approved)],
+    reissue_of: &dyn Fn(&Approved) -> Option<String>,
+    batch_digest: &str,
+    context: &Context<'_>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(), Error> {
+    let ca_id = signer.certificate().info().id.clone();
+    let serials = fresh_serials(session, items.len(), context)?;
+    let batch_size = items.len();
+    let certificates = crate::issue::sign_batch(signer, items, &serials, context.now, &|done| {
+        progress(done, batch_size);
+    })?;
+    let approved_by_index: std::collections::HashMap<usize, &Approved> =
+        items.iter().copied().collect();
+    for certificate in &certificates {
+        let approved = approved_by_index.get(&certificate.index).ok_or_else(|| {
+            Error::Refused("internal: a signed certificate lost its request".to_owned())
+        })?;
+        let payload = CertIssued {
+            ca: ca_id.clone(),
+            serial: certificate.serial.clone(),
+            user: approved.user().to_owned(),
+            groups: approved.groups().to_vec(),
+            not_before: rfc3339(certificate.not_before),
+            not_after: rfc3339(certificate.not_after),
+            profile: approved.profile().to_owned(),
+            csr_sha256: approved.request_key().to_owned(),
+            key_sha256: approved.key_sha256().to_owned(),
+            input: approved.input().to_owned(),
+            output: approved.stem().to_owned(),
+            batch: batch_digest.to_owned(),
+            cert: certificate.pem(),
+            reissue_of: reissue_of(approved),
+        };
+        let payload =
+            serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
+        session
+            .ledger
+            .append(&mut session.state, context.now, KIND_CERT_ISSUED, payload)?;
+    }
+    Ok(())
+}
+
+/// Creates OUT if needed and refuses an OUT that is the intake folder.
+pub(crate) fn check_out_folder(intake: Option<&Path>, out: &Path) -> Result<(), Error> {
     crate::home::create_private_dir(out)?;
+    let Some(intake) = intake else { return Ok(()) };
     let same = match (std::fs::canonicalize(intake), std::fs::canonicalize(out)) {
         (Ok(intake), Ok(out)) => intake == out,
         _ => false,
@@ -267,19 +317,19 @@ type OutputFile = (String, Vec<u8>);
 /// The files a batch writes: (name, bytes) per certificate and object, in item order.
 fn output_files(
     session: &Session,
-    batch: &Batch,
+    approved_items: &[Approved],
     ca_id: &str,
     now: OffsetDateTime,
-) -> Result<(Vec<OutputFile>, Report), Error> {
+) -> Result<(Vec<OutputFile>, Vec<ReportIssued>), Error> {
     let mut files = Vec::new();
     let mut issued = Vec::new();
-    for approved in &batch.approved {
+    for approved in approved_items {
         let first = approved
             .duplicate_of()
-            .map_or(approved, |index| &batch.approved[index]);
+            .map_or(approved, |index| &approved_items[index]);
         let record = session
             .state()
-            .issued_for_csr(ca_id, &approved.csr().sha256)
+            .issued_for_csr(ca_id, approved.request_key())
             .ok_or_else(|| {
                 Error::Refused(format!(
                     "internal: no ledger record for '{}'",
@@ -300,7 +350,7 @@ fn output_files(
                     .map_or(now, |not_before| not_before + crate::issue::BACKDATE);
                 let yaml = export::csr_object_yaml(
                     object,
-                    &approved.csr().pem(),
+                    approved.csr_pem().unwrap_or_default(),
                     &record.cert,
                     message,
                     rfc3339(issued_at),
@@ -327,27 +377,18 @@ fn output_files(
             cert: cert_name,
         });
     }
-    let rejected = batch
-        .reviews
-        .iter()
-        .filter(|review| review.verdict == Verdict::Rejected)
-        .map(|review| ReportRejected {
-            input: review.input.clone(),
-            reasons: review.reasons.clone(),
-        })
-        .collect();
-    Ok((files, Report { issued, rejected }))
+    Ok((files, issued))
 }
 
 /// Refuses, before anything is signed, a batch whose outputs would collide with
 /// different files already in OUT.
-fn preflight_outputs(
+pub(crate) fn preflight_outputs(
     session: &Session,
-    batch: &Batch,
+    approved_items: &[Approved],
     ca_id: &str,
     out: &Path,
 ) -> Result<(), Error> {
-    for approved in &batch.approved {
+    for approved in approved_items {
         if approved.duplicate_of().is_some() {
             continue;
         }
@@ -357,7 +398,7 @@ fn preflight_outputs(
         }
         let earlier = session
             .state()
-            .issued_for_csr(ca_id, &approved.csr().sha256);
+            .issued_for_csr(ca_id, approved.request_key());
         let same = earlier.is_some_and(|record| {
             std::fs::read(&path).is_ok_and(|bytes| bytes == record.cert.as_bytes())
         });
@@ -368,14 +409,19 @@ fn preflight_outputs(
     Ok(())
 }
 
-fn write_outputs(
+/// Writes, for approved items already in the ledger under `ca_id`: `<stem>.crt`,
+/// `<stem>.csr.yaml` for CSR objects, `report.json` and `SHA256SUMS`. Files an earlier run
+/// wrote with the same bytes are left alone; any other existing file is an error.
+pub(crate) fn write_batch_outputs(
     session: &Session,
-    batch: &Batch,
+    approved_items: &[Approved],
     ca_id: &str,
     out: &Path,
+    rejected: Vec<ReportRejected>,
     now: OffsetDateTime,
 ) -> Result<(Report, Vec<String>), Error> {
-    let (mut files, report) = output_files(session, batch, ca_id, now)?;
+    let (mut files, issued) = output_files(session, approved_items, ca_id, now)?;
+    let report = Report { issued, rejected };
     files.push(("report.json".to_owned(), report.to_bytes()));
     let sums = export::sha256sums(&files);
     files.push(("SHA256SUMS".to_owned(), sums));

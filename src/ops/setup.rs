@@ -98,6 +98,33 @@ fn refuse_if_initialized(session: &Session) -> Result<(), Error> {
     Ok(())
 }
 
+/// Encrypts `key` and writes `cas/<id>/ca.key.age` and `ca.crt`; returns the ledger
+/// payload describing them.
+pub(crate) fn write_ca_files(
+    session: &Session,
+    cert: &CaCertificate,
+    key: &CaKey,
+    passphrase: &Passphrase,
+    work_factor: u8,
+) -> Result<(CaAdded, PathBuf, PathBuf), Error> {
+    let sealed = crate::keystore::encrypt_with_passphrase(key, passphrase, work_factor)?;
+    let info = cert.info();
+    let folder = session.home.ca_dir(&info.id);
+    create_private_dir(&folder)?;
+    let key_file = folder.join("ca.key.age");
+    let cert_file = folder.join("ca.crt");
+    write_new(&key_file, &sealed)?;
+    write_new(&cert_file, cert.pem().as_bytes())?;
+    let added = CaAdded {
+        ca: info.id.clone(),
+        cert: cert.pem(),
+        key_file: format!("cas/{}/ca.key.age", info.id),
+        fingerprint: info.fingerprint.clone(),
+        protection: format!("age-scrypt (work factor {work_factor})"),
+    };
+    Ok((added, cert_file, key_file))
+}
+
 /// Encrypts the key, writes `cas/<id>/`, then the ledger entry and a seal.
 fn store(
     session: &mut Session,
@@ -109,22 +136,10 @@ fn store(
     context: &Context<'_>,
 ) -> Result<CaReport, Error> {
     let signer = Signer::new(cert, key)?;
-    let sealed = crate::keystore::encrypt_with_passphrase(key, passphrase, work_factor)?;
     let info = cert.info().clone();
-    let folder = session.home.ca_dir(&info.id);
-    create_private_dir(&folder)?;
-    let key_file = folder.join("ca.key.age");
-    let cert_file = folder.join("ca.crt");
-    write_new(&key_file, &sealed)?;
-    write_new(&cert_file, cert.pem().as_bytes())?;
+    let (payload, cert_file, key_file) =
+        write_ca_files(session, cert, key, passphrase, work_factor)?;
     session.home.write_default_policy()?;
-    let payload = CaAdded {
-        ca: info.id.clone(),
-        cert: cert.pem(),
-        key_file: format!("cas/{}/ca.key.age", info.id),
-        fingerprint: info.fingerprint.clone(),
-        protection: format!("age-scrypt (work factor {work_factor})"),
-    };
     let payload =
         serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
     session
