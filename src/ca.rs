@@ -634,6 +634,24 @@ impl Signer {
         Ok(signer)
     }
 
+    /// The same key paired with another certificate for it (a renewed CA certificate),
+    /// checked as [`Signer::new`] checks.
+    pub fn with_certificate(self, cert: CaCertificate) -> Result<Self, CaError> {
+        let signer = Self {
+            cert,
+            key: self.key,
+        };
+        let parsed = signer.cert.parsed();
+        let probe = signer.sign(MATCH_PROBE)?;
+        if !crate::pubkey::verify(parsed.public_key(), MATCH_PROBE, &probe) {
+            return Err(CaError::KeyMismatch {
+                key: "CA key".to_owned(),
+                cert: signer.cert.info().id.clone(),
+            });
+        }
+        Ok(signer)
+    }
+
     /// The CA certificate.
     pub fn certificate(&self) -> &CaCertificate {
         &self.cert

@@ -4,7 +4,10 @@
 mod audit;
 mod batch;
 mod demo;
+mod export;
+mod lifecycle;
 mod output;
+mod rotate;
 mod setup;
 mod status;
 
@@ -50,6 +53,24 @@ enum Command {
     Review(batch::ReviewArgs),
     /// Sign every accepted CSR of an intake folder into `OUT_DIR`
     Sign(batch::SignArgs),
+    /// List issued certificates
+    List(lifecycle::ListArgs),
+    /// Sign the same subject and key again with a fresh lifetime
+    Renew(lifecycle::RenewArgs),
+    /// Renew the CA certificate: same key and subject, new validity (not a rotation)
+    RenewCa(lifecycle::RenewCaArgs),
+    /// Revoke certificates: ledger, CRL, and a script removing their RBAC bindings
+    Revoke(lifecycle::RevokeArgs),
+    /// The dual-CA rotation: begin, reissue, finish, abort, status
+    #[command(subcommand)]
+    Rotate(rotate::RotateCommand),
+    /// Write the PEM bundle for kube-apiserver's --client-ca-file (current phase)
+    Bundle(rotate::BundleArgs),
+    /// Make a key pair here for an automation account; the key leaves only age-encrypted
+    Issue(export::IssueArgs),
+    /// Export a kubeconfig, an RBAC binding or an audit policy
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Verify or show the ledger
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -82,6 +103,14 @@ pub fn run(cli: Cli, hardening: Hardening) -> Result<ExitCode, Error> {
         Command::Review(args) => batch::review(&global, &args),
         Command::Sign(args) => batch::sign(&global, &args),
         Command::Audit(command) => audit::run(&global, &command),
+        Command::List(args) => lifecycle::list(&global, &args),
+        Command::Renew(args) => lifecycle::renew(&global, &args),
+        Command::RenewCa(args) => lifecycle::renew_ca(&global, &args),
+        Command::Revoke(args) => lifecycle::revoke(&global, &args),
+        Command::Rotate(command) => rotate::run(&global, &command),
+        Command::Bundle(args) => rotate::bundle(&global, &args),
+        Command::Issue(args) => export::issue(&global, &args),
+        Command::Export(command) => export::run(&global, &command),
         Command::Demo(args) => demo::run(&global, &args),
     }
 }

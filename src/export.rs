@@ -4,6 +4,9 @@
 //!
 //! Builds bytes only; the ops layer writes them (never overwriting).
 
+pub mod kube;
+pub mod revocation;
+
 use base64::Engine as _;
 use serde::Serialize;
 

@@ -13,6 +13,7 @@ use clap::Parser as _;
 fn main() -> ExitCode {
     // Before anything else: no core dumps, not dumpable.
     let hardening = airlock::secret::harden_process();
+    airlock::secret::default_sigpipe();
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(error) => {

@@ -7,6 +7,8 @@
 
 mod audit;
 mod batch;
+mod exports;
+mod lifecycle;
 mod rotate;
 mod setup;
 mod status;
@@ -18,6 +20,11 @@ use time::OffsetDateTime;
 
 pub use audit::{audit_show, audit_verify};
 pub use batch::{ReviewReport, SignReport, SignRequest, review, sign};
+pub use exports::{IssueReport, IssueRequest, KubeconfigRequest, audit_policy, issue, kubeconfig};
+pub use lifecycle::{
+    CertRow, ListFilter, RenewCaReport, RenewReport, RenewRequest, RevokeReport, RevokeRequest,
+    Selection, list, read_rbac_snapshot, renew, renew_ca, revoke,
+};
 pub use rotate::{
     BeginRequest, FinishRequest, NewCaSource, PhaseReport, ReissueReport, RotationStatus, abort,
     begin, bundle, finish, reissue, rotation_status,

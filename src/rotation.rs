@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! stable(old) --begin--> overlap --reissue--> reissued --finish--> stable(new)
-//!                  \--abort (from overlap or reissued)--> stable(old)
+//!                  \--abort (from overlap)--> stable(old)
 //! ```
 //!
 //! The phase itself is state (see [`crate::state::Phase`]), changed only by ledger
@@ -42,6 +42,7 @@ fn role_name(ca: &CaRecord) -> &'static str {
     match ca.role {
         crate::state::CaRole::Active => "active",
         crate::state::CaRole::Incoming => "incoming",
+        crate::state::CaRole::Superseded => "superseded",
         crate::state::CaRole::Retired => "retired",
     }
 }

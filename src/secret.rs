@@ -69,6 +69,12 @@ pub struct Hardening {
     pub not_dumpable: bool,
 }
 
+/// Restores the default SIGPIPE action, so that `airlock ... | head` ends quietly like
+/// other command-line tools instead of failing on a closed pipe. Called by the binary.
+pub fn default_sigpipe() {
+    memory::default_sigpipe();
+}
+
 /// Disables core dumps and marks the process non-dumpable, where the OS allows.
 ///
 /// Called once by the binary at start, before any secret is read.
@@ -95,6 +101,13 @@ mod memory {
         // SAFETY: as in `lock`; munlock on a locked range has no other effect.
         unsafe {
             libc::munlock(buffer.as_ptr().cast(), buffer.len());
+        }
+    }
+
+    pub(super) fn default_sigpipe() {
+        // SAFETY: signal() with SIG_DFL installs no handler code; it takes plain integers.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
 

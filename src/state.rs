@@ -45,6 +45,9 @@ pub enum CaRole {
     Active,
     /// The new CA during a rotation: trusted in the bundle and signing new certificates.
     Incoming,
+    /// Replaced by a renewed certificate over the same key: no longer in the bundle, but
+    /// the certificates it issued stay valid under the renewed one.
+    Superseded,
     /// No longer trusted or signing; kept for the record.
     Retired,
 }
@@ -243,7 +246,9 @@ impl State {
                 if rotation.old != finished.old || rotation.new != finished.new {
                     return Err("finish names other CAs than the rotation".to_owned());
                 }
-                self.set_role(&rotation.old, CaRole::Retired)?;
+                for id in self.lineage(&rotation.old) {
+                    self.set_role(&id, CaRole::Retired)?;
+                }
                 self.set_role(&rotation.new, CaRole::Active)?;
                 if finished.old_key == "destroyed" {
                     if let Some(ca) = self
@@ -272,7 +277,7 @@ impl State {
                 {
                     return Err("renewal of a CA that is not the active one".to_owned());
                 }
-                self.set_role(&renewed.previous, CaRole::Retired)?;
+                self.set_role(&renewed.previous, CaRole::Superseded)?;
                 self.add_ca(&renewed.ca, CaRole::Active, "renewed")?;
             }
             KIND_CERT_REVOKED => {
@@ -411,12 +416,36 @@ impl State {
             .find(|issued| issued.serial.trim_start_matches('0') == wanted.trim_start_matches('0'))
     }
 
-    /// Unexpired and unrevoked certificates of `ca`.
+    /// The ids of every CA certificate over the same key as `ca` (its renewals and
+    /// predecessors), `ca` included.
+    pub fn lineage(&self, ca: &str) -> Vec<String> {
+        let Some(record) = self.ca(ca) else {
+            return Vec::new();
+        };
+        let key = record.certificate.parsed().public_key().raw.to_vec();
+        self.cas
+            .iter()
+            .filter(|other| other.certificate.parsed().public_key().raw == key.as_slice())
+            .map(|other| other.certificate.info().id.clone())
+            .collect()
+    }
+
+    /// Whether certificates issued by `ca` chain to a CA the bundle trusts now.
+    pub fn is_trusted_issuer(&self, ca: &str) -> bool {
+        self.lineage(ca).iter().any(|id| {
+            self.ca(id)
+                .is_some_and(|record| matches!(record.role, CaRole::Active | CaRole::Incoming))
+        })
+    }
+
+    /// Unexpired and unrevoked certificates issued under `ca`'s key (by `ca` or a CA
+    /// certificate it renewed or was renewed by).
     pub fn active_certificates(&self, ca: &str, now: OffsetDateTime) -> Vec<&CertIssued> {
+        let lineage = self.lineage(ca);
         self.issued
             .iter()
             .filter(|issued| {
-                issued.ca == ca
+                lineage.contains(&issued.ca)
                     && issued.not_after_time() > now
                     && !self.revoked.contains_key(&issued.serial)
             })

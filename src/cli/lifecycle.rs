@@ -1,0 +1,219 @@
+//! `airlock list`, `renew`, `renew-ca` and `revoke`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use airlock::Error;
+use airlock::ops::{self, ListFilter, RenewRequest, RevokeRequest, Selection};
+use clap::Args;
+
+use super::{Global, PromptUnlock, output, with_context};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only unexpired certificates ending within DAYS
+    #[arg(long, value_name = "DAYS")]
+    expiring_within: Option<u32>,
+    /// Only revoked certificates
+    #[arg(long)]
+    revoked: bool,
+    /// Only certificates of this user (CN)
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["serial", "expiring_within"])))]
+pub struct RenewArgs {
+    /// The certificate to renew (hex serial)
+    #[arg(long, value_name = "HEX")]
+    serial: Option<String>,
+    /// Renew every active certificate ending within DAYS
+    #[arg(long, value_name = "DAYS")]
+    expiring_within: Option<u32>,
+    /// Folder for the renewed certificates
+    #[arg(long, value_name = "OUT_DIR")]
+    out: PathBuf,
+    /// Lifetime in days (capped by the profile)
+    #[arg(long)]
+    days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewCaArgs {
+    /// New lifetime of the CA certificate, in days
+    #[arg(long, default_value_t = airlock::ca::DEFAULT_CA_DAYS)]
+    days: u32,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["serial", "user"])))]
+pub struct RevokeArgs {
+    /// The certificate to revoke (hex serial)
+    #[arg(long, value_name = "HEX")]
+    serial: Option<String>,
+    /// Revoke every active certificate of this user
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Why (kept in the ledger)
+    #[arg(long, value_name = "TEXT")]
+    reason: String,
+    /// Where to write the CRL and the RBAC script [default: revocations/ in the home]
+    #[arg(long, value_name = "OUT_DIR")]
+    out: Option<PathBuf>,
+    /// `kubectl get clusterrolebindings,rolebindings -A -o yaml`, to find the bindings to delete
+    #[arg(long, value_name = "FILE")]
+    rbac_snapshot: Option<PathBuf>,
+}
+
+pub fn list(global: &Global, args: &ListArgs) -> Result<ExitCode, Error> {
+    let session = global.open()?;
+    let filter = ListFilter {
+        expiring_within: args.expiring_within,
+        revoked: args.revoked,
+        user: args.user.clone(),
+    };
+    let rows = ops::list(&session, &filter, super::now());
+    if global.json {
+        output::json(&rows)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<34} {:<20} {:<9} {:<10} {:>5}  {:<16} GROUPS",
+        "SERIAL", "USER", "STATE", "NOT AFTER", "DAYS", "CA"
+    );
+    for row in &rows {
+        let day = row.not_after.get(..10).unwrap_or(&row.not_after);
+        println!(
+            "{:<34} {:<20} {:<9} {:<10} {:>5}  {:<16} {}",
+            row.serial,
+            row.user,
+            row.state,
+            day,
+            row.days_left,
+            row.ca,
+            row.groups.join(",")
+        );
+    }
+    println!("{} certificate(s)", rows.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn renew(global: &Global, args: &RenewArgs) -> Result<ExitCode, Error> {
+    let selection = match (&args.serial, args.expiring_within) {
+        (Some(serial), _) => Selection::Serial(serial.clone()),
+        (None, Some(days)) => Selection::ExpiringWithin(days),
+        (None, None) => {
+            return Err(Error::Refused(
+                "give --serial or --expiring-within".to_owned(),
+            ));
+        }
+    };
+    let mut session = global.open()?;
+    let request = RenewRequest {
+        selection,
+        out: args.out.clone(),
+        days: args.days,
+    };
+    let unlock = PromptUnlock(global);
+    let report =
+        with_context(|context| ops::renew(&mut session, &request, &unlock, context, &|_, _| {}))?;
+    if global.json {
+        output::json(&report)?;
+    } else {
+        println!(
+            "Renewed {} certificate(s); {} handed back from an earlier run; {} refused.",
+            report.newly_signed,
+            report.reused,
+            report.report.rejected.len()
+        );
+        for issued in &report.report.issued {
+            println!(
+                "  {} -> serial {} until {} ({})",
+                issued.input, issued.serial, issued.not_after, issued.cert
+            );
+        }
+        for rejected in &report.report.rejected {
+            println!(
+                "  refused: {} ({})",
+                rejected.input,
+                rejected.reasons.join("; ")
+            );
+        }
+        println!("Output folder: {}", report.out.display());
+    }
+    Ok(if report.report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+pub fn renew_ca(global: &Global, args: &RenewCaArgs) -> Result<ExitCode, Error> {
+    let mut session = global.open()?;
+    let unlock = PromptUnlock(global);
+    let report = with_context(|context| ops::renew_ca(&mut session, args.days, &unlock, context))?;
+    if global.json {
+        output::json(&report)?;
+    } else {
+        println!(
+            "CA '{}' renewed: same key and subject, new validity.",
+            report.renewed.common_name
+        );
+        println!(
+            "  previous  {} valid to {}",
+            report.previous.id,
+            output::day(report.previous.not_after)
+        );
+        println!(
+            "  renewed   {} valid to {}",
+            report.renewed.id,
+            output::day(report.renewed.not_after)
+        );
+        println!("  file      {}", report.cert_file.display());
+        println!(
+            "Certificates it issued stay valid. Distribute the renewed ca.crt (and the bundle) where the old one was."
+        );
+        println!(
+            "This is not a rotation: the key is the same. To replace the key, use 'airlock rotate begin'."
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
+    let selection = match (&args.serial, &args.user) {
+        (Some(serial), _) => Selection::Serial(serial.clone()),
+        (None, Some(user)) => Selection::User(user.clone()),
+        (None, None) => return Err(Error::Refused("give --serial or --user".to_owned())),
+    };
+    let rbac_snapshot = args
+        .rbac_snapshot
+        .as_deref()
+        .map(ops::read_rbac_snapshot)
+        .transpose()?;
+    let mut session = global.open()?;
+    let request = RevokeRequest {
+        selection,
+        reason: args.reason.clone(),
+        out: args.out.clone(),
+        rbac_snapshot,
+    };
+    let unlock = PromptUnlock(global);
+    let report = with_context(|context| ops::revoke(&mut session, &request, &unlock, context))?;
+    if global.json {
+        output::json(&report)?;
+    } else {
+        println!("Revoked: {}", report.revoked.join(", "));
+        for crl in &report.crls {
+            println!("  CRL            {}", crl.display());
+        }
+        for skipped in &report.crl_skipped {
+            println!("  no CRL         {skipped}");
+        }
+        println!("  RBAC script    {}", report.script.display());
+        println!();
+        println!("{}", report.note);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,292 @@
+//! Exports around a certificate: kubeconfig, audit policy, and `issue` (a key pair made
+//! here for an automation account, leaving only age-encrypted).
+
+use std::path::PathBuf;
+
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::batch::{check_out_folder, record_issuance};
+use super::{Context, Session, Unlock};
+use crate::Error;
+use crate::export::kube::{self, ClientKey};
+use crate::home::write_new;
+use crate::policy::{self, Judge};
+use crate::state::KIND_NOTE;
+
+/// `airlock export kubeconfig`.
+#[derive(Debug, Clone)]
+pub struct KubeconfigRequest {
+    /// The certificate to put in it.
+    pub serial: String,
+    /// The API server URL.
+    pub server: String,
+    /// The CA(s) of the API server's serving certificate, PEM; default: the CAs the
+    /// client bundle trusts now (kubeadm signs the serving certificate with the cluster CA).
+    pub cluster_ca_pem: Option<String>,
+    /// The client's private key PEM, to embed; `None` leaves a `client-key` path.
+    pub client_key_pem: Option<Zeroizing<String>>,
+    /// Cluster name in the kubeconfig.
+    pub cluster_name: String,
+}
+
+/// Builds a kubeconfig for an issued certificate. Checks that an embedded key matches
+/// the certificate. The caller writes it (mode 0600).
+pub fn kubeconfig(session: &Session, request: &KubeconfigRequest) -> Result<String, Error> {
+    let cert = session
+        .state()
+        .certificate(&request.serial)
+        .ok_or_else(|| {
+            Error::Refused(format!(
+                "no certificate with serial '{}'",
+                crate::text::name(&request.serial)
+            ))
+        })?;
+    if let Some(revoked) = session.state().revocation(&cert.serial) {
+        return Err(Error::Refused(format!(
+            "serial {} is revoked ({})",
+            cert.serial,
+            crate::text::name(&revoked.reason)
+        )));
+    }
+    let cluster_ca = match &request.cluster_ca_pem {
+        Some(pem) => pem.clone(),
+        None => crate::rotation::bundle_pem(&session.state().trusted_cas(), false),
+    };
+    let path_hint = format!("{}.key", crate::intake::sanitize(&cert.user));
+    let key = match &request.client_key_pem {
+        Some(pem) => {
+            check_key_matches(pem, &cert.cert)?;
+            ClientKey::Embedded(pem)
+        }
+        None => ClientKey::Path(&path_hint),
+    };
+    kube::kubeconfig(
+        &request.cluster_name,
+        &cert.user,
+        &request.server,
+        &cluster_ca,
+        &cert.cert,
+        &key,
+    )
+    .map_err(|reason| Error::Refused(format!("cannot write the kubeconfig: {reason}")))
+}
+
+fn check_key_matches(key_pem: &str, cert_pem: &str) -> Result<(), Error> {
+    let refuse = |reason: &str| Error::Refused(format!("client key: {reason}"));
+    let key_der = pem::parse(key_pem).map_err(|_| refuse("not a PEM private key"))?;
+    if key_der.tag() != "PRIVATE KEY"
+        && key_der.tag() != "EC PRIVATE KEY"
+        && key_der.tag() != "RSA PRIVATE KEY"
+    {
+        return Err(refuse("not a PEM private key"));
+    }
+    let cert_der = pem::parse(cert_pem).map_err(|_| refuse("certificate does not parse"))?;
+    let (_, cert) = <x509_parser::certificate::X509Certificate<'_> as x509_parser::prelude::FromDer<'_, _>>::from_der(cert_der.contents())
+        .map_err(|_| refuse("certificate does not parse"))?;
+    if key_der.tag() == "PRIVATE KEY" {
+        let key = Zeroizing::new(key_der.into_contents());
+        let pair = rcgen::KeyPair::try_from(key.as_slice())
+            .map_err(|_| refuse("not a supported private key"))?;
+        if pair.public_key_raw() != cert.public_key().subject_public_key.data.as_ref() {
+            return Err(refuse("does not match the certificate"));
+        }
+    }
+    Ok(())
+}
+
+/// An `audit.k8s.io/v1` Policy logging every user airlock issued an unexpired,
+/// unrevoked certificate to, at Metadata level.
+pub fn audit_policy(session: &Session, now: time::OffsetDateTime) -> Result<String, Error> {
+    let state = session.state();
+    let mut users: Vec<String> = state
+        .issued()
+        .iter()
+        .filter(|cert| {
+            cert.not_after_time() > now
+                && state.revocation(&cert.serial).is_none()
+                && state.is_trusted_issuer(&cert.ca)
+        })
+        .map(|cert| cert.user.clone())
+        .collect();
+    users.sort();
+    users.dedup();
+    if users.is_empty() {
+        return Err(Error::Refused(
+            "no active certificate: the policy would name no user".to_owned(),
+        ));
+    }
+    kube::audit_policy(&users)
+        .map_err(|reason| Error::Refused(format!("cannot write the audit policy: {reason}")))
+}
+
+/// `airlock issue`.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    /// The user (CN).
+    pub user: String,
+    /// The groups (O values).
+    pub groups: Vec<String>,
+    /// The age recipient (`age1...`) the private key is encrypted to.
+    pub recipient: String,
+    /// Output folder.
+    pub out: PathBuf,
+    /// With a server URL, also an encrypted kubeconfig embedding the key.
+    pub server: Option<String>,
+    /// Requested lifetime, capped by the profile.
+    pub days: Option<u32>,
+}
+
+/// What `issue` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueReport {
+    /// Serial, hex.
+    pub serial: String,
+    /// The certificate (public).
+    pub cert_file: PathBuf,
+    /// The private key, age-encrypted to the recipient.
+    pub key_file: PathBuf,
+    /// The kubeconfig with the key, age-encrypted, when a server was given.
+    pub kubeconfig_file: Option<PathBuf>,
+    /// End of validity.
+    pub not_after: String,
+}
+
+/// Makes an ECDSA P-256 key pair here, certifies it under the policy, and writes the
+/// certificate plus the key (and a kubeconfig embedding it) age-encrypted to the
+/// recipient. The plaintext key exists only in zeroizing memory.
+pub fn issue(
+    session: &mut Session,
+    request: &IssueRequest,
+    unlock: &dyn Unlock,
+    context: &Context<'_>,
+) -> Result<IssueReport, Error> {
+    let recipient: age::x25519::Recipient = request.recipient.trim().parse().map_err(|reason| {
+        Error::Refused(format!(
+            "'{}' is not an age X25519 recipient (age1...): {reason}",
+            crate::text::name(&request.recipient)
+        ))
+    })?;
+    let ca_id = session
+        .state()
+        .signing_ca()
+        .map(|ca| ca.certificate.info().id.clone())
+        .ok_or_else(|| Error::Refused("this home has no CA yet".to_owned()))?;
+    check_out_folder(None, &request.out)?;
+    let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, context.rng)
+        .map_err(|_| Error::Refused("the system random number generator failed".to_owned()))?;
+    let pkcs8 = Zeroizing::new(document.as_ref().to_vec());
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, context.rng)
+        .map_err(|_| Error::Refused("the generated key does not load".to_owned()))?;
+    let spki_der = p256_spki(pair.public_key().as_ref());
+    let config = session.home().policy()?;
+    let judge = Judge {
+        config: &config,
+        state: session.state(),
+        ca_not_after: session
+            .state()
+            .ca(&ca_id)
+            .map(|ca| ca.certificate.info().not_after),
+        ca_id: Some(&ca_id),
+        requested_days: request.days,
+        now: context.now,
+    };
+    let approved = policy::approve_new_key(&request.user, &request.groups, &spki_der, &judge)
+        .map_err(|reasons| {
+            Error::Refused(format!(
+                "the policy refuses this identity: {}",
+                reasons.join("; ")
+            ))
+        })?;
+    let stem = approved.stem().to_owned();
+    let cert_file = request.out.join(format!("{stem}.crt"));
+    let key_file = request.out.join(format!("{stem}.key.age"));
+    let kubeconfig_file = request
+        .server
+        .as_ref()
+        .map(|_| request.out.join(format!("{stem}.kubeconfig.age")));
+    for path in [Some(&cert_file), Some(&key_file), kubeconfig_file.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if path.exists() {
+            return Err(crate::home::HomeError::Exists { path: path.clone() }.into());
+        }
+    }
+    let signer = session.unlock(&ca_id, unlock)?;
+    record_issuance(
+        session,
+        &signer,
+        &[(0, &approved)],
+        &|_| None,
+        "issue",
+        context,
+        &|_, _| {},
+    )?;
+    let note = serde_json::json!({ "step": "issue", "user": request.user, "recipient": request.recipient.trim() });
+    session
+        .ledger
+        .append(&mut session.state, context.now, KIND_NOTE, note)?;
+    session
+        .ledger
+        .seal(&mut session.state, context.now, &signer)?;
+    drop(signer);
+    session.ledger.commit()?;
+    let record = session
+        .state()
+        .issued_for_csr(&ca_id, approved.request_key())
+        .cloned()
+        .ok_or_else(|| {
+            Error::Refused("internal: the issued certificate is not in the ledger".to_owned())
+        })?;
+    let key_pem = Zeroizing::new(crate::hex::pem("PRIVATE KEY", pkcs8.to_vec()));
+    let encrypt = |plaintext: &[u8]| {
+        age::encrypt(&recipient, plaintext)
+            .map_err(|error| Error::Refused(format!("cannot encrypt to the recipient: {error}")))
+    };
+    write_new(&cert_file, record.cert.as_bytes())?;
+    write_new(&key_file, &encrypt(key_pem.as_bytes())?)?;
+    if let (Some(path), Some(server)) = (&kubeconfig_file, &request.server) {
+        let cluster_ca = crate::rotation::bundle_pem(&session.state().trusted_cas(), false);
+        let text = kube::kubeconfig(
+            "kubernetes",
+            &record.user,
+            server,
+            &cluster_ca,
+            &record.cert,
+            &ClientKey::Embedded(&key_pem),
+        )
+        .map_err(|reason| Error::Refused(format!("cannot write the kubeconfig: {reason}")))?;
+        let text = Zeroizing::new(text);
+        write_new(path, &encrypt(text.as_bytes())?)?;
+    }
+    Ok(IssueReport {
+        serial: record.serial,
+        cert_file,
+        key_file,
+        kubeconfig_file,
+        not_after: record.not_after,
+    })
+}
+
+/// DER SubjectPublicKeyInfo for an uncompressed P-256 point.
+fn p256_spki(point: &[u8]) -> Vec<u8> {
+    yasna::construct_der(|writer| {
+        writer.write_sequence(|writer| {
+            writer.next().write_sequence(|writer| {
+                writer
+                    .next()
+                    .write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
+                        1, 2, 840, 10045, 2, 1,
+                    ]));
+                writer
+                    .next()
+                    .write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
+                        1, 2, 840, 10045, 3, 1, 7,
+                    ]));
+            });
+            writer.next().write_bitvec_bytes(point, point.len() * 8);
+        });
+    })
+}
