@@ -13,5 +13,8 @@ mod import;
 mod interop;
 mod keys;
 mod ledger;
+mod lifecycle;
+mod mtls;
+mod rotation;
 
 mod tui;
