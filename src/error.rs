@@ -46,6 +46,7 @@ impl Error {
             Self::Keystore(KeystoreError::WrongPassphrase { .. }) => {
                 Some("nothing was changed; try again with the CA's passphrase")
             }
+            Self::Ledger(LedgerError::Io { .. } | LedgerError::Seal(_)) => None,
             Self::Ledger(_) => Some(
                 "the ledger failed verification; keep the home untouched and run 'airlock audit verify' to see where",
             ),

@@ -9,6 +9,7 @@ mod audit;
 mod batch;
 mod exports;
 mod lifecycle;
+mod revoke;
 mod rotate;
 mod setup;
 mod status;
@@ -22,9 +23,9 @@ pub use audit::{audit_show, audit_verify};
 pub use batch::{ReviewReport, SignReport, SignRequest, review, sign};
 pub use exports::{IssueReport, IssueRequest, KubeconfigRequest, audit_policy, issue, kubeconfig};
 pub use lifecycle::{
-    CertRow, ListFilter, RenewCaReport, RenewReport, RenewRequest, RevokeReport, RevokeRequest,
-    Selection, list, read_rbac_snapshot, renew, renew_ca, revoke,
+    CertRow, ListFilter, RenewCaReport, RenewReport, RenewRequest, Selection, list, renew, renew_ca,
 };
+pub use revoke::{RevokeReport, RevokeRequest, read_rbac_snapshot, revoke};
 pub use rotate::{
     BeginRequest, FinishRequest, NewCaSource, PhaseReport, ReissueReport, RotationStatus, abort,
     begin, bundle, finish, reissue, rotation_status,
@@ -87,6 +88,16 @@ impl Session {
 
     fn with_home(home: Home, now: OffsetDateTime) -> Result<Self, Error> {
         let (ledger, state, opened) = Ledger::open(&home.ledger_path(), now)?;
+        // Finish a CA folder move that a crash interrupted after its ledger commit.
+        for ca in state.cas() {
+            let id = &ca.certificate.info().id;
+            let staging = setup::staging_dir(home.root(), id);
+            let target = home.ca_dir(id);
+            if staging.is_dir() && !target.exists() {
+                std::fs::rename(&staging, &target)
+                    .map_err(|source| crate::home::HomeError::io("rename", &target, source))?;
+            }
+        }
         Ok(Self {
             home,
             ledger,

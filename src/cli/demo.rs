@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use airlock::Error;
 use airlock::ca::{CaAlgorithm, NewCa};
 use airlock::keystore::MIN_WORK_FACTOR;
-use airlock::ops::{self, GivenPassphrase, InitRequest, Session, SignRequest};
+use airlock::ops::{
+    self, BeginRequest, GivenPassphrase, InitRequest, NewCaSource, Session, SignRequest,
+};
 use airlock::secret::Passphrase;
 use clap::Args;
 
@@ -68,6 +70,22 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<ExitCode, Error> {
     let unlock = GivenPassphrase(passphrase);
     let report =
         with_context(|context| ops::sign(&mut session, &sign, &unlock, context, &|_, _| {}))?;
+    // Leave a rotation in progress and a second intake folder, so that the terminal UI
+    // has something to show on every screen.
+    let begin = BeginRequest {
+        source: NewCaSource::Generate(NewCa {
+            common_name: "airlock-demo-ca".to_owned(),
+            algorithm: CaAlgorithm::EcdsaP256,
+            days: 730,
+        }),
+        work_factor: MIN_WORK_FACTOR,
+    };
+    let unlock_passphrase = Passphrase::from(airlock::demo::DEMO_PASSPHRASE.to_owned());
+    let rotation =
+        with_context(|context| ops::begin(&mut session, &begin, &unlock_passphrase, context))?;
+    let next_intake = dir.join("intake-next");
+    airlock::home::create_private_dir(&next_intake)?;
+    with_context(|context| airlock::demo::write_intake(&next_intake, context.rng))?;
     let status = ops::status(&session, super::now());
     drop(session);
 
@@ -95,10 +113,26 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<ExitCode, Error> {
         println!("  {name}");
     }
     println!();
-    println!("Try:");
+    println!(
+        "A CA rotation is in progress (phase {}): the bundle for --client-ca-file trusts both CAs:",
+        airlock::rotation::phase_name(rotation.phase)
+    );
+    println!("  {}", rotation.bundle_file.display());
+    println!(
+        "A second batch waits for review in {}",
+        next_intake.display()
+    );
+    println!();
     let home_arg = home.display();
+    println!(
+        "Open the terminal UI on this home (review the waiting batch, browse, walk the rotation):"
+    );
+    println!("  airlock --home {home_arg} tui");
+    println!();
+    println!("Or try:");
     println!("  airlock --home {home_arg} status");
     println!("  airlock --home {home_arg} audit verify");
+    println!("  airlock --home {home_arg} rotate status");
     println!(
         "  openssl verify -purpose sslclient -CAfile {} {}",
         created.cert_file.display(),

@@ -151,7 +151,8 @@ pub fn begin(
         ));
     }
     let signer = Signer::new(&cert, &key)?;
-    let (added, _, _) = write_ca_files(session, &cert, &key, new_passphrase, request.work_factor)?;
+    let (added, staged) =
+        write_ca_files(session, &cert, &key, new_passphrase, request.work_factor)?;
     drop(key);
     let begun = RotationBegun {
         old: old.info().id.clone(),
@@ -164,6 +165,7 @@ pub fn begin(
         .seal(&mut session.state, context.now, &signer)?;
     drop(signer);
     session.ledger.commit()?;
+    staged.place()?;
     phase_report(session, false)
 }
 

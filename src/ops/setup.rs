@@ -106,15 +106,12 @@ pub(crate) fn write_ca_files(
     key: &CaKey,
     passphrase: &Passphrase,
     work_factor: u8,
-) -> Result<(CaAdded, PathBuf, PathBuf), Error> {
+) -> Result<(CaAdded, StagedCa), Error> {
     let sealed = crate::keystore::encrypt_with_passphrase(key, passphrase, work_factor)?;
     let info = cert.info();
-    let folder = session.home.ca_dir(&info.id);
-    create_private_dir(&folder)?;
-    let key_file = folder.join("ca.key.age");
-    let cert_file = folder.join("ca.crt");
-    write_new(&key_file, &sealed)?;
-    write_new(&cert_file, cert.pem().as_bytes())?;
+    let staged = StagedCa::create(session, &info.id)?;
+    staged.write("ca.key.age", &sealed)?;
+    staged.write("ca.crt", cert.pem().as_bytes())?;
     let added = CaAdded {
         ca: info.id.clone(),
         cert: cert.pem(),
@@ -122,7 +119,72 @@ pub(crate) fn write_ca_files(
         fingerprint: info.fingerprint.clone(),
         protection: format!("age-scrypt (work factor {work_factor})"),
     };
-    Ok((added, cert_file, key_file))
+    Ok((added, staged))
+}
+
+/// A CA folder written under `cas/.<id>.staging/` and moved to `cas/<id>/` only after
+/// the ledger entry that names it is committed: an operation that fails before the
+/// commit leaves no CA files behind (the staging folder is removed on drop), and one
+/// interrupted between the commit and the move is finished by [`Session::open`].
+pub(crate) struct StagedCa {
+    staging: PathBuf,
+    target: PathBuf,
+    placed: bool,
+}
+
+impl StagedCa {
+    /// Starts a staging folder for CA `id`, clearing one an interrupted attempt left.
+    pub(crate) fn create(session: &Session, id: &str) -> Result<Self, Error> {
+        let target = session.home.ca_dir(id);
+        if target.exists() {
+            return Err(crate::home::HomeError::Exists { path: target }.into());
+        }
+        let staging = staging_dir(session.home.root(), id);
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)
+                .map_err(|source| crate::home::HomeError::io("remove", &staging, source))?;
+        }
+        create_private_dir(&staging)?;
+        Ok(Self {
+            staging,
+            target,
+            placed: false,
+        })
+    }
+
+    /// Writes one file into the staging folder.
+    pub(crate) fn write(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        Ok(write_new(&self.staging.join(name), bytes)?)
+    }
+
+    /// The final folder.
+    pub(crate) fn target(&self) -> &std::path::Path {
+        &self.target
+    }
+
+    /// Moves the folder into place. Call after the ledger commit.
+    pub(crate) fn place(mut self) -> Result<PathBuf, Error> {
+        std::fs::rename(&self.staging, &self.target)
+            .map_err(|source| crate::home::HomeError::io("rename", &self.target, source))?;
+        self.placed = true;
+        if let Some(parent) = self.target.parent() {
+            crate::home::sync_dir(parent)?;
+        }
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for StagedCa {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// `cas/.<id>.staging`.
+pub(crate) fn staging_dir(root: &std::path::Path, id: &str) -> PathBuf {
+    root.join("cas").join(format!(".{id}.staging"))
 }
 
 /// Encrypts the key, writes `cas/<id>/`, then the ledger entry and a seal.
@@ -137,8 +199,7 @@ fn store(
 ) -> Result<CaReport, Error> {
     let signer = Signer::new(cert, key)?;
     let info = cert.info().clone();
-    let (payload, cert_file, key_file) =
-        write_ca_files(session, cert, key, passphrase, work_factor)?;
+    let (payload, staged) = write_ca_files(session, cert, key, passphrase, work_factor)?;
     session.home.write_default_policy()?;
     let payload =
         serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
@@ -150,6 +211,9 @@ fn store(
         .seal(&mut session.state, context.now, &signer)?;
     drop(signer);
     session.ledger.commit()?;
+    let folder = staged.place()?;
+    let cert_file = folder.join("ca.crt");
+    let key_file = folder.join("ca.key.age");
     Ok(CaReport {
         ca: info,
         home: session.home.root().to_path_buf(),

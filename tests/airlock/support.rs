@@ -30,7 +30,15 @@ pub fn init_home(dir: &Path, algo: &str) -> (PathBuf, PathBuf) {
         .arg(&home)
         .arg("--passphrase-file")
         .arg(&pass)
-        .args(["init", "--cn", "test-ca", "--algo", algo, "--scrypt-work-factor", "14"])
+        .args([
+            "init",
+            "--cn",
+            "test-ca",
+            "--algo",
+            algo,
+            "--scrypt-work-factor",
+            "14",
+        ])
         .assert()
         .success();
     (home, pass)
@@ -39,13 +47,20 @@ pub fn init_home(dir: &Path, algo: &str) -> (PathBuf, PathBuf) {
 /// The one CA certificate file in a home.
 pub fn ca_cert(home: &Path) -> PathBuf {
     let cas = home.join("cas");
-    let entry = std::fs::read_dir(&cas).expect("cas folder").next().expect("one CA").expect("entry");
+    let entry = std::fs::read_dir(&cas)
+        .expect("cas folder")
+        .next()
+        .expect("one CA")
+        .expect("entry");
     entry.path().join("ca.crt")
 }
 
 /// Runs openssl with `args`, panicking with its stderr on failure; returns stdout.
 pub fn openssl(args: &[&str]) -> String {
-    let output = Command::new("openssl").args(args).output().expect("openssl is a test prerequisite");
+    let output = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is a test prerequisite");
     assert!(
         output.status.success(),
         "openssl {args:?} failed: {}",
@@ -64,7 +79,17 @@ pub fn openssl_csr(dir: &Path, name: &str, key_args: &[&str], subject: &str) -> 
     args.extend_from_slice(key_args);
     args.extend_from_slice(&["-out", key_str]);
     openssl(&args);
-    openssl(&["req", "-new", "-key", key_str, "-subj", subject, "-utf8", "-out", csr.to_str().expect("utf-8 path")]);
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        key_str,
+        "-subj",
+        subject,
+        "-utf8",
+        "-out",
+        csr.to_str().expect("utf-8 path"),
+    ]);
     csr
 }
 
@@ -73,7 +98,10 @@ pub fn require_tool(name: &str) {
     let found = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
         .unwrap_or(false);
-    assert!(found, "interop tool '{name}' is not installed (see .ci/run for how CI installs it)");
+    assert!(
+        found,
+        "interop tool '{name}' is not installed (see .ci/run for how CI installs it)"
+    );
 }
 
 /// Every regular file below `root`.
