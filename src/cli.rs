@@ -213,6 +213,16 @@ pub(crate) fn read_passphrase_file(path: &Path) -> Result<Passphrase, Error> {
         ))
     };
     let file = std::fs::File::open(path).map_err(|error| refuse(error.to_string()))?;
+    if let Ok(metadata) = file.metadata() {
+        use std::os::unix::fs::PermissionsExt as _;
+        if metadata.permissions().mode() & 0o044 != 0 {
+            eprintln!(
+                "warning: passphrase file '{}' is readable by other users (mode {:o}); chmod 600 it",
+                path.display(),
+                metadata.permissions().mode() & 0o777
+            );
+        }
+    }
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(4097)
         .read_to_end(&mut bytes)

@@ -16,7 +16,7 @@ use crate::policy::{self, Judge};
 use crate::state::KIND_NOTE;
 
 /// `airlock export kubeconfig`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KubeconfigRequest {
     /// The certificate to put in it.
     pub serial: String,
@@ -29,6 +29,20 @@ pub struct KubeconfigRequest {
     pub client_key_pem: Option<Zeroizing<String>>,
     /// Cluster name in the kubeconfig.
     pub cluster_name: String,
+}
+
+impl std::fmt::Debug for KubeconfigRequest {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("KubeconfigRequest")
+            .field("serial", &self.serial)
+            .field("server", &self.server)
+            .field(
+                "client_key_pem",
+                &self.client_key_pem.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Builds a kubeconfig for an issued certificate. Checks that an embedded key matches

@@ -18,6 +18,9 @@ pub fn airlock() -> assert_cmd::Command {
 pub fn passphrase_file(dir: &Path) -> PathBuf {
     let path = dir.join("pass");
     std::fs::write(&path, format!("{PASSPHRASE}\n")).expect("write passphrase file");
+    // Passphrase files readable by others draw a warning; tests keep stderr clean.
+    let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600);
+    std::fs::set_permissions(&path, private).expect("chmod 600");
     path
 }
 
