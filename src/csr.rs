@@ -150,7 +150,9 @@ fn signature_hash(oid: &str) -> SignatureHash {
     match oid {
         "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => SignatureHash::Strong("SHA-256"),
         "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => SignatureHash::Strong("SHA-384"),
-        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => SignatureHash::Strong("SHA-512"),
+        "1.2.840.113549.1.1.13" => SignatureHash::Strong("SHA-512"),
+        // ring verifies no ECDSA with SHA-512: say so, rather than call the CSR altered.
+        "1.2.840.10045.4.3.4" => SignatureHash::Other("ECDSA with SHA-512".to_owned()),
         "1.3.101.112" => SignatureHash::Strong("Ed25519"),
         "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.3" | "1.2.840.113549.1.1.2" => {
             SignatureHash::Weak("MD5")

@@ -267,9 +267,18 @@ pub fn parse_file(input: &str, stem: &str, bytes: &[u8]) -> Vec<IntakeItem> {
         serde_json::from_str::<KubeObject>(trimmed)
             .map(|object| vec![Some(object)])
             .map_err(|error| {
+                // serde_json's message can quote the offending value (a private key pasted
+                // into the wrong field): only its category and position are shown.
+                let category = match error.classify() {
+                    serde_json::error::Category::Io => "unreadable",
+                    serde_json::error::Category::Syntax => "syntax error",
+                    serde_json::error::Category::Data => "a field has the wrong type or value",
+                    serde_json::error::Category::Eof => "truncated",
+                };
                 format!(
-                    "not a Kubernetes object in JSON: {}",
-                    crate::text::inert(&error.to_string(), 160)
+                    "not a Kubernetes object in JSON: {category} at line {}, column {}",
+                    error.line(),
+                    error.column()
                 )
             })
     } else {
@@ -312,6 +321,9 @@ fn parse_pem(input: &str, stem: &str, bytes: &[u8]) -> Vec<IntakeItem> {
         return single(format!("holds more than {MAX_ITEMS_PER_FILE} PEM blocks"));
     }
     let several = blocks.len() > 1;
+    let key_on_media = blocks
+        .iter()
+        .any(|block| block.tag().contains("PRIVATE KEY"));
     blocks
         .into_iter()
         .enumerate()
@@ -322,6 +334,9 @@ fn parse_pem(input: &str, stem: &str, bytes: &[u8]) -> Vec<IntakeItem> {
                 (input.to_owned(), stem.to_owned())
             };
             let csr = match block.tag() {
+                "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" if key_on_media => Err(
+                    "the same file holds a PRIVATE KEY: the key travelled on the media and must be treated as exposed; make a new key and CSR".to_owned(),
+                ),
                 "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
                     UntrustedCsr::parse(block.contents()).map_err(|error| error.to_string())
                 }
@@ -354,10 +369,45 @@ fn parse_yaml(text: &str) -> Result<Vec<Option<KubeObject>>, String> {
         |error| {
             format!(
                 "not a Kubernetes object in YAML: {}",
-                crate::text::inert(&error.to_string(), 160)
+                crate::text::inert(&without_quoted_values(&error.to_string()), 160)
             )
         },
     )
+}
+
+/// A parser message with every quoted value removed: such messages quote what they
+/// could not parse, which may be a private key pasted into the wrong field.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for character in message.chars() {
+        match quote {
+            Some(open) if character == open => {
+                out.push_str("…");
+                out.push(character);
+                quote = None;
+            }
+            Some(_) => {}
+            None if matches!(character, '"' | '`' | '\'') => {
+                out.push(character);
+                quote = Some(character);
+            }
+            None => out.push(character),
+        }
+    }
+    out
+}
+
+/// Whether `name` is a valid Kubernetes object name (DNS-1123 subdomain).
+pub fn is_kubernetes_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 253
+        && bytes.iter().all(|byte| {
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || *byte == b'-' || *byte == b'.'
+        })
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 #[derive(Debug, Deserialize)]
@@ -460,13 +510,15 @@ fn from_object(
         return item;
     }
     if kind != "CertificateSigningRequest" {
+        let looks_like_a_kind =
+            kind.len() <= 63 && kind.bytes().all(|byte| byte.is_ascii_alphanumeric());
         item.csr = Err(if kind.is_empty() {
             "not a Kubernetes object: no 'kind'".to_owned()
+        } else if looks_like_a_kind {
+            format!("a '{kind}', not a CertificateSigningRequest")
         } else {
-            format!(
-                "a '{}', not a CertificateSigningRequest",
-                crate::text::name(&kind)
-            )
+            "an object whose 'kind' is not a Kubernetes kind, not a CertificateSigningRequest"
+                .to_owned()
         });
         return item;
     }
@@ -480,6 +532,12 @@ fn from_object(
     }
     if name.is_empty() {
         item.csr = Err("CertificateSigningRequest has no metadata.name".to_owned());
+        return item;
+    }
+    if !is_kubernetes_name(&name) {
+        item.csr = Err(format!(
+            "metadata.name '{shown_name}' is not a valid Kubernetes object name (lower-case letters, digits, '-' and '.')"
+        ));
         return item;
     }
     let Some(spec) = object.spec else {

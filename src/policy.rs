@@ -31,6 +31,8 @@ use crate::state::State;
 
 /// Kubernetes' smallest `spec.expirationSeconds`.
 pub const MIN_EXPIRATION_SECONDS: i64 = 600;
+/// Largest RSA modulus airlock can verify (ring's limit).
+pub const MAX_RSA_BITS: usize = 8192;
 /// Usages a client certificate object may list.
 pub const CLIENT_USAGES: [&str; 3] = ["client auth", "digital signature", "key encipherment"];
 
@@ -187,6 +189,7 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
     let mut reviews = Vec::with_capacity(items.len());
     let mut approved: Vec<Approved> = Vec::new();
     let mut first_by_csr: HashMap<String, (usize, String)> = HashMap::new();
+    let mut first_by_key: HashMap<String, String> = HashMap::new();
     let mut hashes: Vec<String> = Vec::new();
     for item in items {
         let (mut review, candidate) = judge_item(item, judge);
@@ -206,6 +209,14 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
                         candidate.request_key.clone(),
                         (approved.len(), candidate.input.clone()),
                     );
+                    match first_by_key.get(&candidate.key_sha256) {
+                        Some(input) => review.flags.push(format!(
+                            "the same public key as '{input}' in this batch: two certificates for one key"
+                        )),
+                        None => {
+                            first_by_key.insert(candidate.key_sha256.clone(), candidate.input.clone());
+                        }
+                    }
                 }
             }
             approved.push(candidate);
@@ -269,8 +280,9 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
 
     let mut reasons = Vec::new();
     let mut flags = Vec::new();
-    check_signature(&csr, &mut reasons);
     check_key(&csr.key, &judge.config.keys, &mut reasons);
+    let key_rejected = !reasons.is_empty();
+    check_signature(&csr, key_rejected, &mut reasons);
     check_subject(&csr, &judge.config.names, &mut reasons, &mut flags);
     check_extensions(&csr, &mut reasons, &mut flags);
     if let Some(object) = &item.object {
@@ -335,7 +347,7 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
     (review, Some(approved))
 }
 
-fn check_signature(csr: &UntrustedCsr, reasons: &mut Vec<String>) {
+fn check_signature(csr: &UntrustedCsr, key_rejected: bool, reasons: &mut Vec<String>) {
     match &csr.signature_hash {
         SignatureHash::Weak(hash) => {
             reasons.push(format!(
@@ -348,7 +360,8 @@ fn check_signature(csr: &UntrustedCsr, reasons: &mut Vec<String>) {
                 crate::text::name(algorithm)
             ));
         }
-        SignatureHash::Strong(_) if !csr.signature_verifies => reasons.push(
+        // A key airlock does not support cannot be checked either: its own reason says why.
+        SignatureHash::Strong(_) if !csr.signature_verifies && !key_rejected => reasons.push(
             "CSR self-signature does not verify: it was altered, or not signed by its own key"
                 .to_owned(),
         ),
@@ -358,6 +371,9 @@ fn check_signature(csr: &UntrustedCsr, reasons: &mut Vec<String>) {
 
 fn check_key(key: &KeyKind, rules: &KeyRules, reasons: &mut Vec<String>) {
     match key {
+        KeyKind::Rsa { bits } if *bits > MAX_RSA_BITS => {
+            reasons.push(format!("RSA key of {bits} bits is not supported (at most {MAX_RSA_BITS} bits)"));
+        }
         KeyKind::Rsa { bits } if *bits < rules.rsa_min_bits => {
             reasons.push(format!("RSA key of {bits} bits is too small (at least {} bits)", rules.rsa_min_bits));
         }

@@ -153,13 +153,20 @@ pub fn sign(
                 .is_none()
         })
         .collect();
-    if !to_sign.is_empty() && request.out.join("report.json").exists() {
+    if !to_sign.is_empty() && std::fs::symlink_metadata(request.out.join("report.json")).is_ok() {
         return Err(Error::Refused(format!(
             "'{}' already holds a finished batch (report.json) and this batch has new CSRs: choose a new output folder",
             request.out.display()
         )));
     }
-    preflight_outputs(session, &batch.approved, &ca_id, &request.out)?;
+    preflight_outputs(
+        session,
+        &batch.approved,
+        &ca_id,
+        &request.out,
+        context.now,
+        !to_sign.is_empty(),
+    )?;
 
     let newly_signed = to_sign.len();
     if !to_sign.is_empty() {
@@ -320,6 +327,7 @@ fn output_files(
     approved_items: &[Approved],
     ca_id: &str,
     now: OffsetDateTime,
+    partial: bool,
 ) -> Result<(Vec<OutputFile>, Vec<ReportIssued>), Error> {
     let mut files = Vec::new();
     let mut issued = Vec::new();
@@ -327,18 +335,24 @@ fn output_files(
         let first = approved
             .duplicate_of()
             .map_or(approved, |index| &approved_items[index]);
-        let record = session
+        let Some(record) = session
             .state()
             .issued_for_csr(ca_id, approved.request_key())
-            .ok_or_else(|| {
-                Error::Refused(format!(
-                    "internal: no ledger record for '{}'",
-                    approved.input()
-                ))
-            })?;
+        else {
+            if partial {
+                continue;
+            }
+            return Err(Error::Refused(format!(
+                "internal: no ledger record for '{}'",
+                approved.input()
+            )));
+        };
         let cert_name = format!("{}.crt", first.stem());
         if approved.duplicate_of().is_none() {
             files.push((cert_name.clone(), record.cert.clone().into_bytes()));
+        }
+        {
+            // Every CSR object gets its answer, a duplicate of an earlier CSR included.
             if let Some(object) = approved.object() {
                 let message = format!(
                     "Signed offline by airlock: CA {ca_id}, batch {}",
@@ -380,29 +394,55 @@ fn output_files(
     Ok((files, issued))
 }
 
-/// Refuses, before anything is signed, a batch whose outputs would collide with
-/// different files already in OUT.
+/// The names a batch writes into OUT.
+fn output_names(approved_items: &[Approved]) -> Vec<String> {
+    let mut names = Vec::new();
+    for approved in approved_items {
+        if approved.duplicate_of().is_none() {
+            names.push(format!("{}.crt", approved.stem()));
+        }
+        if approved.object().is_some() {
+            names.push(format!("{}.csr.yaml", approved.stem()));
+        }
+    }
+    names.push("report.json".to_owned());
+    names.push("SHA256SUMS".to_owned());
+    names
+}
+
+/// Refuses, before anything is signed, a batch whose outputs would collide with files
+/// already in OUT: any name that exists as a symlink or special file, or as a regular file
+/// other than the one an earlier run of the same batch wrote. `report.json` and
+/// `SHA256SUMS` may only pre-exist when nothing new is signed (they are then checked byte
+/// for byte when written).
 pub(crate) fn preflight_outputs(
     session: &Session,
     approved_items: &[Approved],
     ca_id: &str,
     out: &Path,
+    now: OffsetDateTime,
+    anything_new: bool,
 ) -> Result<(), Error> {
-    for approved in approved_items {
-        if approved.duplicate_of().is_some() {
+    let (earlier, _) = output_files(session, approved_items, ca_id, now, true)?;
+    for name in output_names(approved_items) {
+        let path = out.join(&name);
+        let Ok(metadata) = std::fs::symlink_metadata(&path) else {
             continue;
+        };
+        if !metadata.file_type().is_file() {
+            return Err(Error::Refused(format!(
+                "'{}' already exists and is not a regular file (a link or special file): refusing to sign into this folder",
+                path.display()
+            )));
         }
-        let path = out.join(format!("{}.crt", approved.stem()));
-        if !path.exists() {
-            continue;
-        }
-        let earlier = session
-            .state()
-            .issued_for_csr(ca_id, approved.request_key());
-        let same = earlier.is_some_and(|record| {
-            std::fs::read(&path).is_ok_and(|bytes| bytes == record.cert.as_bytes())
-        });
-        if !same {
+        let summary = name == "report.json" || name == "SHA256SUMS";
+        let same_as_earlier = earlier
+            .iter()
+            .find(|(earlier_name, _)| *earlier_name == name)
+            .is_some_and(|(_, bytes)| {
+                std::fs::read(&path).is_ok_and(|existing| existing == *bytes)
+            });
+        if !(same_as_earlier || (summary && !anything_new)) {
             return Err(HomeError::Exists { path }.into());
         }
     }
@@ -420,7 +460,7 @@ pub(crate) fn write_batch_outputs(
     rejected: Vec<ReportRejected>,
     now: OffsetDateTime,
 ) -> Result<(Report, Vec<String>), Error> {
-    let (mut files, issued) = output_files(session, approved_items, ca_id, now)?;
+    let (mut files, issued) = output_files(session, approved_items, ca_id, now, false)?;
     let report = Report { issued, rejected };
     files.push(("report.json".to_owned(), report.to_bytes()));
     let sums = export::sha256sums(&files);
@@ -428,6 +468,9 @@ pub(crate) fn write_batch_outputs(
     let mut written = Vec::new();
     for (name, bytes) in &files {
         let path = out.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|metadata| !metadata.file_type().is_file()) {
+            return Err(HomeError::Exists { path }.into());
+        }
         match std::fs::read(&path) {
             // Already written by an interrupted or identical earlier run.
             Ok(existing) if existing == *bytes => continue,

@@ -234,7 +234,14 @@ pub fn renew(
                 .is_none()
         })
         .collect();
-    preflight_outputs(session, &approved, &ca_id, &request.out)?;
+    preflight_outputs(
+        session,
+        &approved,
+        &ca_id,
+        &request.out,
+        context.now,
+        !to_sign.is_empty(),
+    )?;
     let newly_signed = to_sign.len();
     if newly_signed > 0 {
         let signer = session.unlock(&ca_id, unlock)?;

@@ -225,7 +225,14 @@ pub fn reissue(
                 .is_none()
         })
         .collect();
-    preflight_outputs(session, &approved, &rotation.new, out)?;
+    preflight_outputs(
+        session,
+        &approved,
+        &rotation.new,
+        out,
+        context.now,
+        !to_sign.is_empty(),
+    )?;
     let newly_signed = to_sign.len();
     let completes = rejected.is_empty() && rotation.phase == Phase::Overlap;
     if newly_signed > 0 || completes {
