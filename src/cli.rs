@@ -1,6 +1,9 @@
 //! The command-line front end: clap arguments ("low args") turned into core requests,
 //! reports printed as text or JSON. Nothing below this module prints or prompts.
 
+// Doc comments here are clap's help text, read in a terminal, not rustdoc Markdown.
+#![allow(clippy::doc_markdown)]
+
 mod audit;
 mod batch;
 mod demo;

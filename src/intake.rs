@@ -383,7 +383,7 @@ fn without_quoted_values(message: &str) -> String {
     for character in message.chars() {
         match quote {
             Some(open) if character == open => {
-                out.push_str("…");
+                out.push('…');
                 out.push(character);
                 quote = None;
             }

@@ -107,7 +107,7 @@ impl Approved {
     pub fn request_key(&self) -> &str {
         &self.request_key
     }
-    /// DER SubjectPublicKeyInfo to certify.
+    /// DER `SubjectPublicKeyInfo` to certify.
     pub fn spki_der(&self) -> &[u8] {
         &self.spki_der
     }
@@ -197,25 +197,22 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
             hashes.push(hash.clone());
         }
         if let Some(mut candidate) = candidate {
-            match first_by_csr.get(&candidate.request_key) {
-                Some((index, input)) => {
-                    review
-                        .flags
-                        .push(format!("identical to '{input}': signed once"));
-                    candidate.duplicate_of = Some(*index);
-                }
-                None => {
-                    first_by_csr.insert(
-                        candidate.request_key.clone(),
-                        (approved.len(), candidate.input.clone()),
-                    );
-                    match first_by_key.get(&candidate.key_sha256) {
-                        Some(input) => review.flags.push(format!(
-                            "the same public key as '{input}' in this batch: two certificates for one key"
-                        )),
-                        None => {
-                            first_by_key.insert(candidate.key_sha256.clone(), candidate.input.clone());
-                        }
+            if let Some((index, input)) = first_by_csr.get(&candidate.request_key) {
+                review
+                    .flags
+                    .push(format!("identical to '{input}': signed once"));
+                candidate.duplicate_of = Some(*index);
+            } else {
+                first_by_csr.insert(
+                    candidate.request_key.clone(),
+                    (approved.len(), candidate.input.clone()),
+                );
+                match first_by_key.get(&candidate.key_sha256) {
+                    Some(input) => review.flags.push(format!(
+                        "the same public key as '{input}' in this batch: two certificates for one key"
+                    )),
+                    None => {
+                        first_by_key.insert(candidate.key_sha256.clone(), candidate.input.clone());
                     }
                 }
             }

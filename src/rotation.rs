@@ -9,6 +9,8 @@
 //! entries that `ops` writes. This module turns a phase into the bundle's bytes and the
 //! deployment checklist; it writes nothing.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::ca::rfc3339;
@@ -23,15 +25,16 @@ pub fn bundle_pem(cas: &[&CaRecord], annotate: bool) -> String {
     for ca in cas {
         let info = ca.certificate.info();
         if annotate {
-            text.push_str(&format!(
-                "# {} ({}): {} SHA256 {} valid {} to {}\n",
+            let _ = writeln!(
+                text,
+                "# {} ({}): {} SHA256 {} valid {} to {}",
                 info.subject,
                 role_name(ca),
                 info.key,
                 info.fingerprint,
                 rfc3339(info.not_before),
                 rfc3339(info.not_after)
-            ));
+            );
         }
         text.push_str(&ca.certificate.pem());
     }
@@ -77,7 +80,7 @@ pub fn checklist(phase: Phase, finished: bool, bundle: &str) -> Vec<ChecklistIte
         },
         ChecklistItem {
             target: "kubelet clientCAFile",
-            action: format!("on every node, set clientCAFile (KubeletConfiguration) to the bundle and restart the kubelet"),
+            action: "on every node, set clientCAFile (KubeletConfiguration) to the bundle and restart the kubelet".to_string(),
         },
         ChecklistItem {
             target: "kubeconfigs certificate-authority-data",

@@ -250,14 +250,13 @@ impl State {
                     self.set_role(&id, CaRole::Retired)?;
                 }
                 self.set_role(&rotation.new, CaRole::Active)?;
-                if finished.old_key == "destroyed" {
-                    if let Some(ca) = self
+                if finished.old_key == "destroyed"
+                    && let Some(ca) = self
                         .cas
                         .iter_mut()
                         .find(|ca| ca.certificate.info().id == rotation.old)
-                    {
-                        ca.key_file = None;
-                    }
+                {
+                    ca.key_file = None;
                 }
             }
             KIND_ROTATION_ABORTED => {

@@ -111,8 +111,8 @@ pub fn run(global: &Global, command: &RotateCommand) -> Result<ExitCode, Error> 
                 .as_ref()
                 .map(|path| path.display().to_string())
                 .unwrap_or_default();
-            let source = match (&cert_bytes, &key_bytes) {
-                (Some(cert), Some(key)) => NewCaSource::Import {
+            let source = if let (Some(cert), Some(key)) = (&cert_bytes, &key_bytes) {
+                NewCaSource::Import {
                     cert: ImportInput {
                         name: &cert_name,
                         bytes: cert,
@@ -121,20 +121,19 @@ pub fn run(global: &Global, command: &RotateCommand) -> Result<ExitCode, Error> 
                         name: &key_name,
                         bytes: key,
                     },
-                },
-                _ => {
-                    let algorithm: CaAlgorithm = args.algo.parse()?;
-                    let common_name = args
-                        .cn
-                        .clone()
-                        .or(old_name)
-                        .unwrap_or_else(|| "kubernetes".to_owned());
-                    NewCaSource::Generate(NewCa {
-                        common_name,
-                        algorithm,
-                        days: args.days,
-                    })
                 }
+            } else {
+                let algorithm: CaAlgorithm = args.algo.parse()?;
+                let common_name = args
+                    .cn
+                    .clone()
+                    .or(old_name)
+                    .unwrap_or_else(|| "kubernetes".to_owned());
+                NewCaSource::Generate(NewCa {
+                    common_name,
+                    algorithm,
+                    days: args.days,
+                })
             };
             let passphrase = match &args.new_passphrase_file {
                 Some(path) => super::read_passphrase_file(path)?,

@@ -44,6 +44,7 @@ struct UserEntry {
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[allow(clippy::struct_field_names)] // the kubeconfig schema's own names
 struct User {
     client_certificate_data: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,7 +188,7 @@ pub fn object_name_part(text: &str) -> String {
     }
 }
 
-/// A ClusterRoleBinding (no namespace) or RoleBinding (namespace) granting `clusterrole`
+/// A `ClusterRoleBinding` (no namespace) or `RoleBinding` (namespace) granting `clusterrole`
 /// to the subject, as in the Kubernetes RBAC documentation.
 pub fn rbac_binding(
     subject: &Subject,

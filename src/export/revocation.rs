@@ -5,6 +5,8 @@
 //! RBAC bindings; what makes the certificate itself useless before it expires is only a
 //! CA rotation. Both texts say so.
 
+use std::fmt::Write as _;
+
 use serde::Deserialize;
 
 use crate::state::CertRevoked;
@@ -19,7 +21,7 @@ pub struct SnapshotBinding {
     pub kind: String,
     /// Name.
     pub name: String,
-    /// Namespace (RoleBinding only).
+    /// Namespace (`RoleBinding` only).
     pub namespace: Option<String>,
     /// The role it grants, e.g. `ClusterRole/view`.
     pub role: String,
@@ -163,65 +165,66 @@ pub fn script(
     let mut text =
         String::from("#!/usr/bin/env bash\n# Written by airlock revoke. Review before running.\n");
     for line in wrap(KUBERNETES_NOTE, 86) {
-        text.push_str(&format!("# {line}\n"));
+        let _ = writeln!(text, "# {line}");
     }
     text.push_str("#\n# Revoked:\n");
     for cert in revoked {
-        text.push_str(&format!(
-            "#   serial {} user {} reason: {}\n",
+        let _ = writeln!(
+            text,
+            "#   serial {} user {} reason: {}",
             cert.serial,
             crate::text::name(&cert.user),
             crate::text::inert(&cert.reason, 120)
-        ));
+        );
     }
     text.push_str("set -euo pipefail\n\n");
-    match snapshot {
-        Some(bindings) => {
-            for user in &users {
-                for binding in matching_bindings(bindings, user, groups) {
-                    let namespace = binding
-                        .namespace
-                        .as_deref()
-                        .map(|ns| format!("-n {} ", shell_quote(ns)))
-                        .unwrap_or_default();
-                    let command = format!(
-                        "kubectl {namespace}delete {} {}",
+    if let Some(bindings) = snapshot {
+        for user in &users {
+            for binding in matching_bindings(bindings, user, groups) {
+                let namespace = binding
+                    .namespace
+                    .as_deref()
+                    .map(|ns| format!("-n {} ", shell_quote(ns)))
+                    .unwrap_or_default();
+                let command = format!(
+                    "kubectl {namespace}delete {} {}",
+                    binding.kind.to_ascii_lowercase(),
+                    shell_quote(&binding.name)
+                );
+                let only_this_user = binding
+                    .subjects
+                    .iter()
+                    .all(|(kind, name)| kind == "User" && name == user);
+                if only_this_user {
+                    let _ = write!(
+                        text,
+                        "# {} grants {} to user {}\n{command}\n\n",
+                        binding.kind,
+                        crate::text::name(&binding.role),
+                        crate::text::name(user)
+                    );
+                } else {
+                    let _ = write!(
+                        text,
+                        "# {} grants {} to the user's groups or to other subjects too: deleting it affects them.\n# Edit it instead (kubectl {namespace}edit {} {}), or uncomment to delete:\n# {command}\n\n",
+                        binding.kind,
+                        crate::text::name(&binding.role),
                         binding.kind.to_ascii_lowercase(),
                         shell_quote(&binding.name)
                     );
-                    let only_this_user = binding
-                        .subjects
-                        .iter()
-                        .all(|(kind, name)| kind == "User" && name == user);
-                    if only_this_user {
-                        text.push_str(&format!(
-                            "# {} grants {} to user {}\n{command}\n\n",
-                            binding.kind,
-                            crate::text::name(&binding.role),
-                            crate::text::name(user)
-                        ));
-                    } else {
-                        text.push_str(&format!(
-                            "# {} grants {} to the user's groups or to other subjects too: deleting it affects them.\n# Edit it instead (kubectl {namespace}edit {} {}), or uncomment to delete:\n# {command}\n\n",
-                            binding.kind,
-                            crate::text::name(&binding.role),
-                            binding.kind.to_ascii_lowercase(),
-                            shell_quote(&binding.name)
-                        ));
-                    }
                 }
             }
         }
-        None => {
-            text.push_str("# No RBAC snapshot was given: this lists the bindings naming the user; it deletes nothing.\n");
-            for user in &users {
-                text.push_str(&format!(
-                    "kubectl get clusterrolebindings,rolebindings -A -o jsonpath='{{range .items[*]}}{{.kind}} {{.metadata.namespace}}/{{.metadata.name}}: {{range .subjects[*]}}{{.kind}}={{.name}} {{end}}{{\"\\n\"}}{{end}}' | grep -F -- {}\n",
-                    shell_quote(&format!("User={user} "))
-                ));
-            }
-            text.push_str("# Then delete each binding found: kubectl [-n NAMESPACE] delete rolebinding|clusterrolebinding NAME\n");
+    } else {
+        text.push_str("# No RBAC snapshot was given: this lists the bindings naming the user; it deletes nothing.\n");
+        for user in &users {
+            let _ = writeln!(
+                text,
+                "kubectl get clusterrolebindings,rolebindings -A -o jsonpath='{{range .items[*]}}{{.kind}} {{.metadata.namespace}}/{{.metadata.name}}: {{range .subjects[*]}}{{.kind}}={{.name}} {{end}}{{\"\\n\"}}{{end}}' | grep -F -- {}",
+                shell_quote(&format!("User={user} "))
+            );
         }
+        text.push_str("# Then delete each binding found: kubectl [-n NAMESPACE] delete rolebinding|clusterrolebinding NAME\n");
     }
     text
 }

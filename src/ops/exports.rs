@@ -284,7 +284,7 @@ pub fn issue(
     })
 }
 
-/// DER SubjectPublicKeyInfo for an uncompressed P-256 point.
+/// DER `SubjectPublicKeyInfo` for an uncompressed P-256 point.
 fn p256_spki(point: &[u8]) -> Vec<u8> {
     yasna::construct_der(|writer| {
         writer.write_sequence(|writer| {

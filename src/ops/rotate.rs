@@ -410,38 +410,35 @@ pub fn abort(
 pub fn rotation_status(session: &Session, now: time::OffsetDateTime) -> RotationStatus {
     let state = session.state();
     let info = |id: &str| state.ca(id).map(|ca| ca.certificate.info().clone());
-    match state.rotation() {
-        Some(rotation) => {
-            let old_active = state.active_certificates(&rotation.old, now).len();
-            let unreissued: Vec<String> = state
-                .unreissued(now)
-                .iter()
-                .map(|cert| cert.serial.clone())
-                .collect();
-            RotationStatus {
-                phase: rotation.phase,
-                old: info(&rotation.old),
-                new: info(&rotation.new),
-                old_active,
-                reissued: old_active - unreissued.len(),
-                unreissued,
-                next_steps: rotation::next_steps(state).to_owned(),
-            }
+    if let Some(rotation) = state.rotation() {
+        let old_active = state.active_certificates(&rotation.old, now).len();
+        let unreissued: Vec<String> = state
+            .unreissued(now)
+            .iter()
+            .map(|cert| cert.serial.clone())
+            .collect();
+        RotationStatus {
+            phase: rotation.phase,
+            old: info(&rotation.old),
+            new: info(&rotation.new),
+            old_active,
+            reissued: old_active - unreissued.len(),
+            unreissued,
+            next_steps: rotation::next_steps(state).to_owned(),
         }
-        None => {
-            let old = state.active_ca().map(|ca| ca.certificate.info().clone());
-            let old_active = old
-                .as_ref()
-                .map_or(0, |ca| state.active_certificates(&ca.id, now).len());
-            RotationStatus {
-                phase: Phase::Stable,
-                old,
-                new: None,
-                old_active,
-                reissued: 0,
-                unreissued: Vec::new(),
-                next_steps: rotation::next_steps(state).to_owned(),
-            }
+    } else {
+        let old = state.active_ca().map(|ca| ca.certificate.info().clone());
+        let old_active = old
+            .as_ref()
+            .map_or(0, |ca| state.active_certificates(&ca.id, now).len());
+        RotationStatus {
+            phase: Phase::Stable,
+            old,
+            new: None,
+            old_active,
+            reissued: 0,
+            unreissued: Vec::new(),
+            next_steps: rotation::next_steps(state).to_owned(),
         }
     }
 }

@@ -5,6 +5,10 @@
 //! by `.ci/run` with `AIRLOCK_INTEROP=1 cargo test -- --include-ignored`, where a missing
 //! tool fails the test: a check that did not run is never counted as passed.
 
+// Tests write fixtures into their own temporary folders with plain std::fs::write.
+// Helpers outside #[test] functions fail tests the way tests fail: by panicking.
+#![allow(clippy::disallowed_methods, clippy::panic)]
+
 mod support;
 
 mod batch;
