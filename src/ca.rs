@@ -31,6 +31,7 @@ use crate::secret::CaKey;
 
 mod import;
 
+pub(crate) use import::private_key_pkcs8;
 pub use import::{ImportInput, import};
 
 /// Default lifetime of a new CA: ten years.

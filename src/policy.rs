@@ -119,6 +119,10 @@ impl Approved {
     pub fn key_sha256(&self) -> &str {
         &self.key_sha256
     }
+    /// Gives the item another output stem (to keep names unique within one output).
+    pub(crate) fn rename_stem(&mut self, stem: String) {
+        self.stem = stem;
+    }
     /// The CSR as PEM, when the request came as a CSR.
     pub fn csr_pem(&self) -> Option<&str> {
         self.csr_pem.as_deref()

@@ -122,7 +122,7 @@ pub fn next_steps(state: &State) -> &'static str {
     match state.phase() {
         Phase::Stable => "'airlock rotate begin'",
         Phase::Overlap => "'airlock rotate reissue --out DIR', or 'airlock rotate abort'",
-        Phase::Reissued => "'airlock rotate finish', or 'airlock rotate abort'",
+        Phase::Reissued => "'airlock rotate finish'",
     }
 }
 

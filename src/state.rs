@@ -250,13 +250,14 @@ impl State {
                     self.set_role(&id, CaRole::Retired)?;
                 }
                 self.set_role(&rotation.new, CaRole::Active)?;
-                if finished.old_key == "destroyed"
-                    && let Some(ca) = self
-                        .cas
-                        .iter_mut()
-                        .find(|ca| ca.certificate.info().id == rotation.old)
-                {
-                    ca.key_file = None;
+                if finished.old_key == "destroyed" {
+                    // Every copy of the old key: its renewals' too.
+                    let lineage = self.lineage(&rotation.old);
+                    for ca in &mut self.cas {
+                        if lineage.contains(&ca.certificate.info().id) {
+                            ca.key_file = None;
+                        }
+                    }
                 }
             }
             KIND_ROTATION_ABORTED => {

@@ -76,13 +76,26 @@ const OID_P256: &[u64] = &[1, 2, 840, 10045, 3, 1, 7];
 const OID_P384: &[u64] = &[1, 3, 132, 0, 34];
 
 fn read_private_key(input: &ImportInput<'_>, cert: &CaCertificate) -> Result<CaKey, CaError> {
+    Ok(CaKey::from_pkcs8(private_key_pkcs8(
+        input,
+        &cert.info().key,
+    )?))
+}
+
+/// Reads a private key (PKCS#8, PKCS#1 or SEC1 PEM, or PKCS#8 DER) as PKCS#8 DER.
+/// `key` is the kind of the certificate it should belong to (for a SEC1 key's curve).
+/// Does not check that it belongs: the caller compares public keys.
+pub(crate) fn private_key_pkcs8(
+    input: &ImportInput<'_>,
+    key: &KeyKind,
+) -> Result<Zeroizing<Vec<u8>>, CaError> {
     let refuse = |reason: &str| CaError::Key {
         input: input.name.to_owned(),
         reason: reason.to_owned(),
     };
     if input.bytes.first() == Some(&0x30) {
         // DER: PKCS#8 is the only DER form accepted, as its algorithm is self-describing.
-        return Ok(CaKey::from_pkcs8(Zeroizing::new(input.bytes.to_vec())));
+        return Ok(Zeroizing::new(input.bytes.to_vec()));
     }
     let text = String::from_utf8_lossy(input.bytes);
     if text.contains("ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
@@ -106,7 +119,7 @@ fn read_private_key(input: &ImportInput<'_>, cert: &CaCertificate) -> Result<CaK
         "PRIVATE KEY" => Zeroizing::new(inner.to_vec()),
         "RSA PRIVATE KEY" => wrap_pkcs8(OID_RSA_ENCRYPTION, None, &inner),
         "EC PRIVATE KEY" => {
-            let curve = match cert.info().key {
+            let curve = match key {
                 KeyKind::EcdsaP256 => OID_P256,
                 KeyKind::EcdsaP384 => OID_P384,
                 _ => {
@@ -119,7 +132,7 @@ fn read_private_key(input: &ImportInput<'_>, cert: &CaCertificate) -> Result<CaK
         }
         _ => return Err(refuse("unknown private key type in the PEM label")),
     };
-    Ok(CaKey::from_pkcs8(pkcs8))
+    Ok(pkcs8)
 }
 
 /// Wraps a PKCS#1 or SEC1 key in a PKCS#8 `PrivateKeyInfo` (RFC 5958): version 0, the

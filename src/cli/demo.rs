@@ -81,8 +81,9 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<ExitCode, Error> {
         work_factor: MIN_WORK_FACTOR,
     };
     let unlock_passphrase = Passphrase::from(airlock::demo::DEMO_PASSPHRASE.to_owned());
-    let rotation =
-        with_context(|context| ops::begin(&mut session, &begin, &unlock_passphrase, context))?;
+    let rotation = with_context(|context| {
+        ops::begin(&mut session, &begin, &unlock_passphrase, &unlock, context)
+    })?;
     let next_intake = dir.join("intake-next");
     airlock::home::create_private_dir(&next_intake)?;
     with_context(|context| airlock::demo::write_intake(&next_intake, context.rng))?;

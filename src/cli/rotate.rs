@@ -143,8 +143,9 @@ pub fn run(global: &Global, command: &RotateCommand) -> Result<ExitCode, Error> 
                 source,
                 work_factor: args.scrypt_work_factor,
             };
-            let report =
-                with_context(|context| ops::begin(&mut session, &request, &passphrase, context))?;
+            let report = with_context(|context| {
+                ops::begin(&mut session, &request, &passphrase, &unlock, context)
+            })?;
             print_phase(global, &report, "Rotation begun: the new CA is incoming.")
         }
         RotateCommand::Reissue { out } => {

@@ -394,6 +394,30 @@ fn output_files(
     Ok((files, issued))
 }
 
+/// Makes output stems unique (case-insensitively, as FAT media compare names): a repeat
+/// gets `-<suffix>` (the first 8 characters of e.g. its old serial) appended.
+/// Deterministic for the same items in the same order, so re-runs agree.
+pub(crate) fn make_stems_unique(items: &mut [Approved], suffixes: &[String]) {
+    let mut seen = std::collections::HashSet::new();
+    for (item, suffix) in items.iter_mut().zip(suffixes) {
+        let base = item.stem().to_owned();
+        let mut candidate = base.clone();
+        let mut counter = 2;
+        while !seen.insert(candidate.to_ascii_lowercase()) {
+            let short: String = suffix.chars().take(8).collect();
+            candidate = if counter == 2 {
+                format!("{base}-{short}")
+            } else {
+                format!("{base}-{short}-{counter}")
+            };
+            counter += 1;
+        }
+        if candidate != base {
+            item.rename_stem(candidate);
+        }
+    }
+}
+
 /// The names a batch writes into OUT.
 fn output_names(approved_items: &[Approved]) -> Vec<String> {
     let mut names = Vec::new();
@@ -424,7 +448,17 @@ pub(crate) fn preflight_outputs(
     anything_new: bool,
 ) -> Result<(), Error> {
     let (earlier, _) = output_files(session, approved_items, ca_id, now, true)?;
-    for name in output_names(approved_items) {
+    let names = output_names(approved_items);
+    let mut distinct = std::collections::HashSet::new();
+    if let Some(repeated) = names
+        .iter()
+        .find(|name| !distinct.insert(name.to_ascii_lowercase()))
+    {
+        return Err(Error::Refused(format!(
+            "internal: two outputs would both be named '{repeated}'; nothing was signed"
+        )));
+    }
+    for name in names {
         let path = out.join(&name);
         let Ok(metadata) = std::fs::symlink_metadata(&path) else {
             continue;

@@ -65,7 +65,10 @@ pub fn kubeconfig(session: &Session, request: &KubeconfigRequest) -> Result<Stri
         )));
     }
     let cluster_ca = match &request.cluster_ca_pem {
-        Some(pem) => pem.clone(),
+        Some(pem) => {
+            check_certificates(pem)?;
+            pem.clone()
+        }
         None => crate::rotation::bundle_pem(&session.state().trusted_cas(), false),
     };
     let path_hint = format!("{}.key", crate::intake::sanitize(&cert.user));
@@ -89,23 +92,34 @@ pub fn kubeconfig(session: &Session, request: &KubeconfigRequest) -> Result<Stri
 
 fn check_key_matches(key_pem: &str, cert_pem: &str) -> Result<(), Error> {
     let refuse = |reason: &str| Error::Refused(format!("client key: {reason}"));
-    let key_der = pem::parse(key_pem).map_err(|_| refuse("not a PEM private key"))?;
-    if key_der.tag() != "PRIVATE KEY"
-        && key_der.tag() != "EC PRIVATE KEY"
-        && key_der.tag() != "RSA PRIVATE KEY"
-    {
-        return Err(refuse("not a PEM private key"));
-    }
     let cert_der = pem::parse(cert_pem).map_err(|_| refuse("certificate does not parse"))?;
     let (_, cert) = <x509_parser::certificate::X509Certificate<'_> as x509_parser::prelude::FromDer<'_, _>>::from_der(cert_der.contents())
         .map_err(|_| refuse("certificate does not parse"))?;
-    if key_der.tag() == "PRIVATE KEY" {
-        let key = Zeroizing::new(key_der.into_contents());
-        let pair = rcgen::KeyPair::try_from(key.as_slice())
-            .map_err(|_| refuse("not a supported private key"))?;
-        if pair.public_key_raw() != cert.public_key().subject_public_key.data.as_ref() {
-            return Err(refuse("does not match the certificate"));
-        }
+    let kind = crate::pubkey::KeyKind::of(cert.public_key());
+    let input = crate::ca::ImportInput {
+        name: "client key",
+        bytes: key_pem.as_bytes(),
+    };
+    let pkcs8 =
+        crate::ca::private_key_pkcs8(&input, &kind).map_err(|error| refuse(&error.to_string()))?;
+    let pair = rcgen::KeyPair::try_from(pkcs8.as_slice())
+        .map_err(|_| refuse("not a supported private key"))?;
+    if pair.public_key_raw() != cert.public_key().subject_public_key.data.as_ref() {
+        return Err(refuse("does not match the certificate"));
+    }
+    Ok(())
+}
+
+/// Refuses a `--cluster-ca` that is not one or more PEM certificates.
+fn check_certificates(pem_text: &str) -> Result<(), Error> {
+    let refuse = |reason: &str| Error::Refused(format!("cluster CA: {reason}"));
+    let blocks = pem::parse_many(pem_text).map_err(|_| refuse("the PEM encoding is damaged"))?;
+    if blocks.is_empty() || blocks.iter().any(|block| block.tag() != "CERTIFICATE") {
+        return Err(refuse("expected PEM CERTIFICATE blocks only"));
+    }
+    for block in &blocks {
+        <x509_parser::certificate::X509Certificate<'_> as x509_parser::prelude::FromDer<'_, _>>::from_der(block.contents())
+            .map_err(|_| refuse("a certificate does not parse"))?;
     }
     Ok(())
 }

@@ -65,6 +65,7 @@ pub fn list(session: &Session, filter: &ListFilter, now: OffsetDateTime) -> Vec<
                 end > now
                     && end <= now + Duration::days(i64::from(days))
                     && state.revocation(&cert.serial).is_none()
+                    && state.is_trusted_issuer(&cert.ca)
             })
         })
         .map(|cert| row(session, cert, now))
@@ -209,10 +210,14 @@ pub fn renew(
         now: context.now,
     };
     let mut approved: Vec<Approved> = Vec::new();
+    let mut serials: Vec<String> = Vec::new();
     let mut rejected = Vec::new();
     for cert in selected(session, &request.selection, context.now)? {
         match policy::reapprove(cert, &judge, Reapproval::Renew) {
-            Ok(item) => approved.push(item),
+            Ok(item) => {
+                approved.push(item);
+                serials.push(cert.serial.clone());
+            }
             Err(reasons) => rejected.push(ReportRejected {
                 input: format!("serial {}", cert.serial),
                 reasons,
@@ -224,6 +229,7 @@ pub fn renew(
             "no active certificate matches: nothing to renew".to_owned(),
         ));
     }
+    super::batch::make_stems_unique(&mut approved, &serials);
     let to_sign: Vec<(usize, &Approved)> = approved
         .iter()
         .enumerate()

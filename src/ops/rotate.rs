@@ -1,7 +1,8 @@
 //! `airlock rotate` and `airlock bundle`: the dual-CA rotation, step by step.
 //!
 //! Every transition is a ledger entry, sealed by a CA whose key was just unlocked
-//! (`begin` by the new CA, `reissue` and `finish` by the new CA, `abort` by the old one),
+//! (`begin` by the old CA and then the new one, `reissue` and `finish` by the new CA,
+//! `abort` by the old one),
 //! and writes the bundle for the new phase into `bundles/` in the home.
 
 use std::path::{Path, PathBuf};
@@ -122,6 +123,7 @@ pub fn begin(
     session: &mut Session,
     request: &BeginRequest<'_>,
     new_passphrase: &Passphrase,
+    unlock: &dyn Unlock,
     context: &Context<'_>,
 ) -> Result<PhaseReport, Error> {
     if session.state().phase() != Phase::Stable {
@@ -150,6 +152,8 @@ pub fn begin(
             "the new CA has the same key as the active one: a rotation needs a new key (to extend the validity, use 'airlock renew-ca')".to_owned(),
         ));
     }
+    // Only whoever holds the active CA's key may bring in its successor: unlock it first.
+    let old_signer = session.unlock(&old.info().id, unlock)?;
     let signer = Signer::new(&cert, &key)?;
     let (added, staged) =
         write_ca_files(session, &cert, &key, new_passphrase, request.work_factor)?;
@@ -160,6 +164,11 @@ pub fn begin(
         origin: origin.to_owned(),
     };
     append_json(session, context, KIND_ROTATION_BEGUN, &begun)?;
+    // Sealed by the old CA (it authorizes its successor), then by the new one.
+    session
+        .ledger
+        .seal(&mut session.state, context.now, &old_signer)?;
+    drop(old_signer);
     session
         .ledger
         .seal(&mut session.state, context.now, &signer)?;
@@ -215,6 +224,7 @@ pub fn reissue(
             }),
         }
     }
+    super::batch::make_stems_unique(&mut approved, &old_serials);
     let to_sign: Vec<(usize, &Approved)> = approved
         .iter()
         .enumerate()
@@ -331,10 +341,13 @@ pub fn finish(
         ));
     }
     let signer = session.unlock(&rotation.new, unlock)?;
-    let old_key_file = session
+    // Every copy of the old key: the old CA's and those of certificates it renewed.
+    let old_key_files: Vec<String> = session
         .state()
-        .ca(&rotation.old)
-        .and_then(|ca| ca.key_file.clone());
+        .lineage(&rotation.old)
+        .iter()
+        .filter_map(|id| session.state().ca(id).and_then(|ca| ca.key_file.clone()))
+        .collect();
     let finished = RotationFinished {
         old: rotation.old.clone(),
         new: rotation.new.clone(),
@@ -356,10 +369,15 @@ pub fn finish(
     session.ledger.commit()?;
     if request.destroy_old_key {
         // The ledger already says the key is destroyed; now make it so.
-        if let Some(relative) = old_key_file {
+        for relative in old_key_files {
             let path = session.home().root().join(relative);
-            std::fs::remove_file(&path)
-                .map_err(|source| crate::home::HomeError::io("remove", &path, source))?;
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => {
+                    return Err(crate::home::HomeError::io("remove", &path, source).into());
+                }
+            }
             if let Some(folder) = path.parent() {
                 crate::home::sync_dir(folder)?;
             }

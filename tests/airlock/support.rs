@@ -7,7 +7,7 @@ use std::process::Command;
 /// The test passphrase, written to a file by [`passphrase_file`].
 pub const PASSPHRASE: &str = "integration test passphrase";
 
-/// The airlock binary, with a clean environment (no AIRLOCK_HOME, no colour).
+/// The airlock binary, with a clean environment (no `AIRLOCK_HOME`, no colour).
 pub fn airlock() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("airlock").expect("airlock binary");
     command.env_remove("AIRLOCK_HOME").env("NO_COLOR", "1");
@@ -99,8 +99,7 @@ pub fn openssl_csr(dir: &Path, name: &str, key_args: &[&str], subject: &str) -> 
 /// For `#[ignore]`d interop tests: the tool must be on PATH, or the test fails.
 pub fn require_tool(name: &str) {
     let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
-        .unwrap_or(false);
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()));
     assert!(
         found,
         "interop tool '{name}' is not installed (see .ci/run for how CI installs it)"

@@ -1,0 +1,215 @@
+//! Everything that can change the TUI's state, as one enum: what the officer asks for
+//! (through the keymap, or a widget such as the path input) and what the worker thread
+//! reports back. Only `App::update` consumes actions; nothing here does any work.
+
+use std::path::PathBuf;
+
+use airlock::Error;
+use airlock::ledger::{LedgerError, Verification};
+use airlock::ops::{ReviewReport, SignReport};
+
+use super::model::AppModel;
+
+/// The screens, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScreenId {
+    /// CAs, counts, ledger, process hardening.
+    Dashboard,
+    /// An intake folder: verdicts, approvals, signing.
+    Review,
+    /// Every issued certificate.
+    Inventory,
+    /// The ledger entries and their verification.
+    Ledger,
+    /// The dual-CA rotation (not in this build yet).
+    Rotation,
+    /// Ceremony scripts (not in this build yet).
+    Ceremony,
+}
+
+impl ScreenId {
+    /// Every screen, in tab order.
+    pub const ALL: [Self; 6] = [
+        Self::Dashboard,
+        Self::Review,
+        Self::Inventory,
+        Self::Ledger,
+        Self::Rotation,
+        Self::Ceremony,
+    ];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Dashboard => "Dashboard",
+            Self::Review => "Review",
+            Self::Inventory => "Inventory",
+            Self::Ledger => "Ledger",
+            Self::Rotation => "Rotation",
+            Self::Ceremony => "Ceremony",
+        }
+    }
+}
+
+/// A user intent or a worker report.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Leave (asks first while work is in flight).
+    Quit,
+    /// Show or hide the help overlay.
+    Help,
+    /// Back to the previous screen.
+    Back,
+    /// Go to a screen.
+    GoTo(ScreenId),
+    /// Select the previous row, or scroll up.
+    Up,
+    /// Select the next row, or scroll down.
+    Down,
+    /// A page up.
+    PageUp,
+    /// A page down.
+    PageDown,
+    /// The first row.
+    Top,
+    /// The last row.
+    Bottom,
+    /// Show the whole detail of the selected row.
+    Detail,
+    /// Ask for an intake folder to review.
+    OpenIntakePrompt,
+    /// Review this intake folder (from the path input, or a path given at start).
+    OpenIntake(PathBuf),
+    /// Approve the selected item (only an item the policy accepted).
+    Approve,
+    /// Deny the selected item: it will not be signed.
+    Deny,
+    /// Approve every item the policy accepted.
+    ApproveAll,
+    /// Sign the approved items: output folder, typed confirmation, passphrase.
+    Sign,
+    /// Filter the inventory by text.
+    FilterText,
+    /// Filter the inventory to certificates expiring within N days.
+    FilterExpiring,
+    /// Clear the inventory filters.
+    ClearFilters,
+    /// Verify the ledger (on the worker thread).
+    VerifyLedger,
+    /// A character typed into the focused input.
+    Type(char),
+    /// Delete the last character of the focused input.
+    Erase,
+    /// Complete the path in the path input.
+    Complete,
+    /// Move the focus to the next button of a dialog.
+    NextFocus,
+    /// Press the focused button, or submit the input.
+    Submit,
+    /// Close the dialog without acting.
+    Cancel,
+    /// The worker reports.
+    Work(Box<WorkEvent>),
+}
+
+/// What the worker thread reports.
+#[derive(Debug, Clone)]
+pub enum WorkEvent {
+    /// Certificates signed so far.
+    Progress {
+        /// Done.
+        done: usize,
+        /// Of.
+        total: usize,
+    },
+    /// The ledger was verified.
+    Verified(Result<Verification, Failure>),
+    /// An intake folder was reviewed.
+    Reviewed(Result<ReviewReport, Failure>),
+    /// A batch was signed.
+    Signed(Result<Box<SignOutcome>, Failure>),
+    /// The worker stopped without reporting (it panicked): the home is no longer open.
+    Stopped(Failure),
+}
+
+/// What signing did, for the summary.
+#[derive(Debug, Clone)]
+pub struct SignOutcome {
+    /// What `ops::sign` reported.
+    pub report: SignReport,
+    /// The intake folder the officer reviewed.
+    pub intake: PathBuf,
+    /// Whether a staging copy holding only the approved items was signed.
+    pub staged: bool,
+    /// The digest the officer read aloud (of the whole intake folder).
+    pub reviewed_digest: String,
+    /// The home reloaded after signing, or why it could not be.
+    pub model: Result<AppModel, String>,
+}
+
+/// Something that failed: what, why, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What was being done, e.g. `signing failed`.
+    pub what: String,
+    /// The error and its causes, one per line.
+    pub message: Vec<String>,
+    /// What the officer can do next.
+    pub hint: String,
+    /// The ledger line the error names, if any.
+    pub line: Option<u64>,
+}
+
+impl Failure {
+    /// A failure from an airlock error; `hint` is used when the error has none of its own.
+    pub fn from_error(what: &str, error: &Error, hint: &str) -> Self {
+        let mut message = vec![error.to_string()];
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            message.push(format!("caused by: {cause}"));
+            source = cause.source();
+        }
+        Self {
+            what: what.to_owned(),
+            message,
+            hint: error.hint().unwrap_or(hint).to_owned(),
+            line: ledger_line(error),
+        }
+    }
+}
+
+/// The ledger line a ledger error names.
+fn ledger_line(error: &Error) -> Option<u64> {
+    let Error::Ledger(error) = error else {
+        return None;
+    };
+    match error {
+        LedgerError::Malformed { line, .. }
+        | LedgerError::Sequence { line, .. }
+        | LedgerError::BrokenChain { line, .. }
+        | LedgerError::BadHash { line, .. }
+        | LedgerError::BadSeal { line, .. }
+        | LedgerError::Replay { line, .. } => Some(*line),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_names_the_ledger_line() {
+        let error = Error::Ledger(LedgerError::Sequence { line: 7, found: 9 });
+        let failure = Failure::from_error("verify failed", &error, "fallback");
+        assert_eq!(failure.line, Some(7));
+        assert!(failure.message[0].contains("line 7"));
+        assert_ne!(
+            failure.hint, "fallback",
+            "ledger errors carry their own hint"
+        );
+        let refused = Failure::from_error("x", &Error::Refused("no".to_owned()), "do y");
+        assert_eq!(refused.hint, "do y");
+        assert_eq!(refused.line, None);
+    }
+}

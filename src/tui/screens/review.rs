@@ -1,0 +1,487 @@
+//! Review: the items of one intake folder with the policy's verdict and the officer's
+//! decision, the selected item's detail, and the batch digest in large characters.
+//!
+//! Owns the decisions. A rejected item can never be approved; an accepted item starts
+//! undecided and is signed only once approved. Nothing here signs: [`ReviewState::plan`]
+//! says what would be signed and the app takes it from there.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use airlock::ops::ReviewReport;
+use airlock::policy::{ItemReview, Verdict};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{labelled, section, window_start};
+use crate::tui::app::App;
+use crate::tui::staging::SignPlan;
+use crate::tui::text;
+use crate::tui::theme::{self, Theme};
+use crate::tui::widgets::digest::{self, BigDigest};
+
+/// The officer's decision on an accepted item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Not decided: not signed.
+    Undecided,
+    /// Will be signed.
+    Approved,
+    /// Will not be signed.
+    Denied,
+}
+
+/// Counts for the headings and the confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Accepted by the policy.
+    pub accepted: usize,
+    /// Rejected by the policy.
+    pub rejected: usize,
+    /// Approved.
+    pub approved: usize,
+    /// Denied.
+    pub denied: usize,
+    /// Accepted, not decided.
+    pub undecided: usize,
+}
+
+/// The review screen's state.
+#[derive(Debug, Default)]
+pub struct ReviewState {
+    /// The report being reviewed.
+    pub report: Option<ReviewReport>,
+    /// One decision per item (meaningless for rejected items).
+    pub decisions: Vec<Decision>,
+    /// The selected item.
+    pub selected: usize,
+    /// The folder being read, while it is.
+    pub loading: Option<PathBuf>,
+    /// The output folder, once this batch is signed.
+    pub signed: Option<PathBuf>,
+}
+
+impl ReviewState {
+    /// Shows a new report, every decision reset.
+    pub fn load(&mut self, report: ReviewReport) {
+        self.decisions = vec![Decision::Undecided; report.items.len()];
+        self.report = Some(report);
+        self.selected = 0;
+        self.loading = None;
+        self.signed = None;
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.report.as_ref().map_or(0, |report| report.items.len())
+    }
+
+    /// The selected item.
+    pub fn item(&self) -> Option<&ItemReview> {
+        self.report.as_ref()?.items.get(self.selected)
+    }
+
+    /// Sets the selected item's decision; refuses for a rejected item or a signed batch.
+    fn decide(&mut self, decision: Decision) -> Result<(), String> {
+        if self.signed.is_some() {
+            return Err(
+                "this batch is signed: open the folder again (o) to review it anew".to_owned(),
+            );
+        }
+        let item = self.item().ok_or("no item selected")?;
+        if item.verdict == Verdict::Rejected {
+            return Err(format!(
+                "'{}' is rejected by the policy and can never be approved or signed",
+                text::fit(&item.input, 40)
+            ));
+        }
+        self.decisions[self.selected] = decision;
+        self.selected = (self.selected + 1).min(self.len().saturating_sub(1));
+        Ok(())
+    }
+
+    /// Approves the selected item and moves to the next.
+    pub fn approve(&mut self) -> Result<(), String> {
+        self.decide(Decision::Approved)
+    }
+
+    /// Denies the selected item and moves to the next.
+    pub fn deny(&mut self) -> Result<(), String> {
+        self.decide(Decision::Denied)
+    }
+
+    /// Approves every accepted item; returns how many.
+    pub fn approve_all(&mut self) -> Result<usize, String> {
+        if self.signed.is_some() {
+            return Err(
+                "this batch is signed: open the folder again (o) to review it anew".to_owned(),
+            );
+        }
+        let report = self
+            .report
+            .as_ref()
+            .ok_or("open an intake folder first (o)")?;
+        let mut count = 0;
+        for (item, decision) in report.items.iter().zip(self.decisions.iter_mut()) {
+            if item.verdict == Verdict::Accepted {
+                *decision = Decision::Approved;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// The counts.
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        let Some(report) = &self.report else {
+            return counts;
+        };
+        for (item, decision) in report.items.iter().zip(&self.decisions) {
+            if item.verdict == Verdict::Rejected {
+                counts.rejected += 1;
+                continue;
+            }
+            counts.accepted += 1;
+            match decision {
+                Decision::Approved => counts.approved += 1,
+                Decision::Denied => counts.denied += 1,
+                Decision::Undecided => counts.undecided += 1,
+            }
+        }
+        counts
+    }
+
+    /// What signing into `out` would sign: the approved items, nothing else.
+    pub fn plan(&self, out: PathBuf) -> Result<SignPlan, String> {
+        let report = self
+            .report
+            .as_ref()
+            .ok_or("open an intake folder first (o)")?;
+        let mut approved = BTreeSet::new();
+        let mut withheld = BTreeSet::new();
+        let mut approved_items = 0;
+        for (item, decision) in report.items.iter().zip(&self.decisions) {
+            let (Verdict::Accepted, Some(hash)) = (item.verdict, &item.csr_sha256) else {
+                continue;
+            };
+            if *decision == Decision::Approved {
+                approved.insert(hash.clone());
+                approved_items += 1;
+            } else {
+                withheld.insert(hash.clone());
+            }
+        }
+        if approved.is_empty() {
+            return Err(
+                "approve at least one accepted item first (a, or A for all accepted)".to_owned(),
+            );
+        }
+        Ok(SignPlan {
+            intake: report.intake.clone(),
+            out,
+            digest: report.digest.clone(),
+            approved,
+            withheld,
+            approved_items,
+            ca: report.ca.clone(),
+        })
+    }
+
+    /// How an item's state reads: symbol and word, the style repeating it.
+    pub fn mark(&self, index: usize, theme: Theme) -> Span<'static> {
+        let Some(report) = &self.report else {
+            return Span::raw("");
+        };
+        if report.items[index].verdict == Verdict::Rejected {
+            return Span::styled(format!("{} rejected ", theme::BAD), theme.bad());
+        }
+        match self.decisions[index] {
+            Decision::Approved if self.signed.is_some() => {
+                Span::styled(format!("{} signed   ", theme::OK), theme.ok())
+            }
+            Decision::Approved => Span::styled(format!("{} approved ", theme::OK), theme.ok()),
+            Decision::Denied => Span::styled(format!("{} denied   ", theme::DENIED), theme.warn()),
+            Decision::Undecided => Span::raw(format!("{} accepted ", theme::UNDECIDED)),
+        }
+    }
+
+    /// The selected item's detail (all of it; the pane shows what fits).
+    pub fn detail(&self, theme: Theme) -> Vec<Line<'static>> {
+        let Some(item) = self.item() else {
+            return Vec::new();
+        };
+        let width = 10;
+        let none = || "—".to_owned();
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(format!("{:<width$} ", "item"), theme.dim()),
+                self.mark(self.selected, theme),
+                Span::raw(format!(
+                    " {} → {}.crt",
+                    text::shown(&item.input),
+                    text::shown(&item.stem)
+                )),
+            ]),
+            labelled(
+                "user",
+                item.user.as_deref().map_or_else(none, text::shown),
+                width,
+                theme,
+            ),
+            labelled(
+                "groups",
+                if item.groups.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    item.groups
+                        .iter()
+                        .map(|group| text::shown(group))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                width,
+                theme,
+            ),
+            labelled(
+                "uid",
+                item.uid
+                    .as_deref()
+                    .map_or_else(none, |uid| format!("{} (not carried)", text::shown(uid))),
+                width,
+                theme,
+            ),
+            labelled(
+                "key",
+                item.key.as_deref().map_or_else(none, text::shown),
+                width,
+                theme,
+            ),
+            labelled(
+                "key sha256",
+                item.key_sha256.as_deref().map_or_else(none, text::shown),
+                width,
+                theme,
+            ),
+        ];
+        if item.verdict == Verdict::Accepted {
+            let lifetime = match (item.lifetime_days, item.not_after) {
+                (Some(days), Some(not_after)) => {
+                    format!("{} days, until {}", days, text::day(not_after))
+                }
+                _ => none(),
+            };
+            lines.push(labelled("lifetime", lifetime, width, theme));
+        }
+        lines.push(labelled(
+            "profile",
+            item.profile.as_deref().map_or_else(none, text::shown),
+            width,
+            theme,
+        ));
+        for reason in &item.reasons {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<width$} ", "reason"), theme.bad()),
+                Span::raw(format!("{} {}", theme::BAD, text::shown(reason))),
+            ]));
+        }
+        for flag in &item.flags {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<width$} ", "note"), theme.warn()),
+                Span::raw(format!("{} {}", theme::WARN, text::shown(flag))),
+            ]));
+        }
+        lines.push(labelled(
+            "csr sha256",
+            item.csr_sha256.as_deref().map_or_else(none, text::shown),
+            width,
+            theme,
+        ));
+        lines
+    }
+}
+
+/// Draws the review screen.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = app.theme;
+    let state = &app.review;
+    let Some(report) = &state.report else {
+        let message = match &state.loading {
+            Some(folder) => format!("Reading {} …", text::path(folder)),
+            None => "No intake folder is open.\n\nPress o to choose one (Tab completes folder names). Each CSR is judged against the policy; you approve or deny each accepted one; only approved items are signed.".to_owned(),
+        };
+        frame.render_widget(
+            Paragraph::new(message)
+                .wrap(Wrap { trim: false })
+                .block(section(" Review ".to_owned(), theme)),
+            area,
+        );
+        return;
+    };
+    let big = area.height >= 20 && usize::from(area.width) > digest::width(&report.digest);
+    let [header, digest_area, rest] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(if big { 4 } else { 2 }),
+        Constraint::Min(4),
+    ])
+    .areas(area);
+    let ca = report.ca.as_deref().map_or_else(
+        || "no CA yet (review only)".to_owned(),
+        |ca| format!("CA '{}'", text::shown(ca)),
+    );
+    let room = usize::from(header.width).saturating_sub(text::width(&ca) + 16);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled("Intake ", theme.dim()),
+            Span::raw(text::fit_path(&report.intake, room)),
+            Span::styled("  signs: ", theme.dim()),
+            Span::raw(ca),
+        ]),
+        header,
+    );
+    draw_digest(frame, digest_area, &report.digest, big, theme);
+    // The list over the detail at every size: the detail's hashes need the width.
+    let most = (rest.height / 2).max(3);
+    let list_rows = u16::try_from(state.len())
+        .unwrap_or(u16::MAX)
+        .clamp(2, most)
+        + 1;
+    let [list_area, detail_area] =
+        Layout::vertical([Constraint::Length(list_rows), Constraint::Min(3)]).areas(rest);
+    draw_list(frame, list_area, state, theme);
+    let detail = state.detail(theme);
+    let visible = usize::from(detail_area.height.saturating_sub(1));
+    let title = if detail.len() > visible {
+        " Detail (more: Enter) ".to_owned()
+    } else {
+        " Detail ".to_owned()
+    };
+    frame.render_widget(
+        Paragraph::new(detail)
+            .block(section(title, theme))
+            .wrap(Wrap { trim: false }),
+        detail_area,
+    );
+}
+
+fn draw_digest(frame: &mut Frame, area: Rect, digest: &str, big: bool, theme: Theme) {
+    let title = format!(
+        " Batch digest {} — read it aloud; the requester compares ",
+        text::shown(digest)
+    );
+    let block = section(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if big {
+        frame.render_widget(
+            BigDigest {
+                digest,
+                style: theme.strong(),
+            },
+            inner,
+        );
+    } else {
+        frame.render_widget(
+            Line::styled(text::grouped(digest, 100), theme.strong()),
+            inner,
+        );
+    }
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, state: &ReviewState, theme: Theme) {
+    let counts = state.counts();
+    let signed = if state.signed.is_some() {
+        " · signed"
+    } else {
+        ""
+    };
+    let title = format!(
+        " Items: {} accepted ({} approved, {} denied, {} undecided), {} rejected{signed} ",
+        counts.accepted, counts.approved, counts.denied, counts.undecided, counts.rejected
+    );
+    let block = section(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(report) = &state.report else {
+        return;
+    };
+    let height = usize::from(inner.height);
+    let start = window_start(state.selected, height);
+    let width = usize::from(inner.width);
+    let input_width = (width / 4).clamp(10, 30);
+    let user_width = (width / 5).clamp(8, 24);
+    let mut lines = Vec::new();
+    for (index, item) in report.items.iter().enumerate().skip(start).take(height) {
+        let selected = index == state.selected;
+        let marker = if selected { theme::SELECTED } else { " " };
+        let first = item
+            .reasons
+            .first()
+            .or(item.flags.first())
+            .map(|reason| text::shown(reason))
+            .unwrap_or_default();
+        let rest = format!(
+            " {:<input_width$} {:<user_width$} {first}",
+            text::fit(&item.input, input_width),
+            text::fit(item.user.as_deref().unwrap_or("—"), user_width),
+        );
+        let used = 2 + text::width(&state.mark(index, theme).content);
+        let mut line = Line::from(vec![
+            Span::raw(format!("{marker} ")),
+            state.mark(index, theme),
+            Span::raw(text::cut(&rest, width.saturating_sub(used))),
+        ]);
+        if selected {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fixture;
+
+    #[test]
+    fn rejected_items_can_never_be_approved() {
+        let mut state = ReviewState::default();
+        state.load(fixture::review_report());
+        state.selected = fixture::REJECTED_INDEX;
+        assert!(state.approve().is_err());
+        assert_eq!(state.approve_all(), Ok(2));
+        assert_eq!(
+            state.decisions[fixture::REJECTED_INDEX],
+            Decision::Undecided
+        );
+        let plan = state.plan(PathBuf::from("/out")).expect("a plan");
+        assert_eq!(plan.approved.len(), 2);
+        assert!(plan.withheld.is_empty());
+    }
+
+    #[test]
+    fn denied_and_undecided_items_are_withheld() {
+        let mut state = ReviewState::default();
+        state.load(fixture::review_report());
+        assert!(
+            state.plan(PathBuf::from("/out")).is_err(),
+            "nothing approved yet"
+        );
+        state.approve().expect("first is accepted");
+        assert_eq!(state.selected, 1);
+        let counts = state.counts();
+        assert_eq!(
+            (counts.approved, counts.undecided, counts.rejected),
+            (1, 1, 1)
+        );
+        let plan = state.plan(PathBuf::from("/out")).expect("a plan");
+        assert_eq!(plan.approved_items, 1);
+        assert_eq!(plan.withheld.len(), 1);
+        state.selected = 1;
+        state.deny().expect("second is accepted");
+        assert_eq!(state.counts().denied, 1);
+    }
+}

@@ -1,0 +1,448 @@
+//! The worker: long work off the UI thread. The open [`Session`] (and with it the home's
+//! lock) moves into a worker thread for each job and comes back with the result over an
+//! mpsc channel, so one job runs at a time and the event loop never waits for one.
+//!
+//! Jobs are what the app asks for; the worker turns their results into
+//! [`WorkEvent`] actions. It reads the clock (it is a front end) but draws nothing.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+
+use airlock::ledger;
+use airlock::ops::{self, Session};
+use airlock::secret::{Hardening, Passphrase};
+
+use super::action::{Action, Failure, SignOutcome, WorkEvent};
+use super::model::AppModel;
+use super::staging::{self, SignPlan};
+
+/// Work the app asks for.
+#[derive(Debug)]
+pub enum Job {
+    /// Verify every ledger line, link and seal.
+    Verify,
+    /// Judge an intake folder.
+    Review(PathBuf),
+    /// Sign a plan with a passphrase (moved here from the prompt, dropped after use).
+    Sign(SignPlan, Passphrase),
+}
+
+enum Message {
+    Progress(usize, usize),
+    Finished(Box<Session>, WorkEvent),
+}
+
+/// Runs jobs one at a time on a thread that holds the session.
+pub struct Worker {
+    session: Option<Box<Session>>,
+    hardening: Hardening,
+    queue: VecDeque<Job>,
+    sender: Sender<Message>,
+    receiver: Receiver<Message>,
+    running: Option<JoinHandle<()>>,
+    failed: Vec<WorkEvent>,
+}
+
+impl Worker {
+    /// A worker for an open session.
+    pub fn new(session: Session, hardening: Hardening) -> Self {
+        let (sender, receiver) = mpsc::channel();
+        Self {
+            session: Some(Box::new(session)),
+            hardening,
+            queue: VecDeque::new(),
+            sender,
+            receiver,
+            running: None,
+            failed: Vec::new(),
+        }
+    }
+
+    /// Queues a job; it starts as soon as the session is back from the previous one.
+    pub fn submit(&mut self, job: Job) {
+        self.queue.push_back(job);
+        self.start_next();
+    }
+
+    fn start_next(&mut self) {
+        if self.running.is_some() {
+            return;
+        }
+        let Some(job) = self.queue.pop_front() else {
+            return;
+        };
+        let Some(mut session) = self.session.take() else {
+            // The session was lost with a worker that died: every job fails.
+            self.failed.push(WorkEvent::Stopped(home_lost()));
+            return;
+        };
+        let sender = self.sender.clone();
+        let hardening = self.hardening;
+        self.running = Some(std::thread::spawn(move || {
+            let event = run(&mut session, job, &sender, hardening);
+            let _ = sender.send(Message::Finished(session, event));
+        }));
+    }
+
+    /// What the worker reported since the last poll, as actions for the app.
+    pub fn poll(&mut self) -> Vec<Action> {
+        // Looked at before draining: a thread sends its last message before it ends, so
+        // if it had ended, that message is in the channel now.
+        let ended = self.running.as_ref().is_some_and(JoinHandle::is_finished);
+        let mut actions: Vec<Action> = self
+            .failed
+            .drain(..)
+            .map(|event| Action::Work(Box::new(event)))
+            .collect();
+        while let Ok(message) = self.receiver.try_recv() {
+            match message {
+                Message::Progress(done, total) => {
+                    actions.push(Action::Work(Box::new(WorkEvent::Progress { done, total })));
+                }
+                Message::Finished(session, event) => {
+                    if let Some(handle) = self.running.take() {
+                        let _ = handle.join();
+                    }
+                    self.session = Some(session);
+                    actions.push(Action::Work(Box::new(event)));
+                }
+            }
+        }
+        if ended && self.running.is_some() {
+            // Finished without sending the session back: the thread panicked.
+            self.running = None;
+            self.queue.clear();
+            actions.push(Action::Work(Box::new(WorkEvent::Stopped(home_lost()))));
+        }
+        self.start_next();
+        actions
+    }
+}
+
+fn home_lost() -> Failure {
+    Failure {
+        what: "the worker stopped unexpectedly".to_owned(),
+        message: vec!["the background work ended without reporting; the home is closed".to_owned()],
+        hint: "quit and start airlock again; the ledger records only what was finished".to_owned(),
+        line: None,
+    }
+}
+
+fn run(
+    session: &mut Session,
+    job: Job,
+    sender: &Sender<Message>,
+    hardening: Hardening,
+) -> WorkEvent {
+    match job {
+        Job::Verify => {
+            // The session holds the home's lock: read the ledger through it rather than
+            // `ops::audit_verify`, which takes the lock itself and would find it held.
+            let verified = ledger::verify_file(session.ledger().path()).map_err(|error| {
+                Failure::from_error(
+                    "the ledger does not verify",
+                    &error.into(),
+                    "keep the home untouched and compare it with your last evidence export",
+                )
+            });
+            WorkEvent::Verified(verified)
+        }
+        Job::Review(folder) => {
+            let reviewed =
+                ops::review(session, &folder, None, crate::cli::now()).map_err(|error| {
+                    Failure::from_error(
+                        "cannot review the folder",
+                        &error,
+                        "check the path (Tab completes folder names) and that the media is mounted",
+                    )
+                });
+            WorkEvent::Reviewed(reviewed)
+        }
+        Job::Sign(plan, passphrase) => {
+            let now = crate::cli::now();
+            let progress = |done: usize, total: usize| {
+                let _ = sender.send(Message::Progress(done, total));
+            };
+            let signed = staging::sign(session, &plan, passphrase, now, &progress);
+            WorkEvent::Signed(
+                signed
+                    .map(|signed| {
+                        Box::new(SignOutcome {
+                            report: signed.report,
+                            intake: plan.intake.clone(),
+                            staged: signed.staged,
+                            reviewed_digest: plan.digest.clone(),
+                            model: AppModel::load(session, now, hardening)
+                                .map_err(|error| error.to_string()),
+                        })
+                    })
+                    .map_err(|error| {
+                        Failure::from_error(
+                            "signing failed",
+                            &error,
+                            "airlock leaves nothing half-done: fix the cause and sign again; a certificate already issued is handed back, never issued twice",
+                        )
+                    }),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The worker and the staging on a real home: a CA made with a light work factor and
+    //! the demo's intake folder (accepted and rejected CSRs).
+
+    use std::collections::BTreeSet;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use airlock::ca::{CaAlgorithm, NewCa};
+    use airlock::keystore::MIN_WORK_FACTOR;
+    use airlock::ops::{Context, InitRequest, ReviewReport};
+    use airlock::policy::Verdict;
+    use ring::rand::SystemRandom;
+
+    use super::*;
+
+    const PASSPHRASE: &str = "worker test passphrase";
+
+    struct Home {
+        dir: tempfile::TempDir,
+        worker: Worker,
+    }
+
+    fn home() -> Home {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rng = SystemRandom::new();
+        let context = Context {
+            now: crate::cli::now(),
+            rng: &rng,
+        };
+        let mut session = Session::open(&dir.path().join("home"), context.now).expect("open");
+        let request = InitRequest {
+            ca: NewCa {
+                common_name: "worker-test-ca".to_owned(),
+                algorithm: CaAlgorithm::EcdsaP256,
+                days: 30,
+            },
+            work_factor: MIN_WORK_FACTOR,
+        };
+        ops::init(
+            &mut session,
+            &request,
+            &Passphrase::from(PASSPHRASE.to_owned()),
+            &context,
+        )
+        .expect("init");
+        let intake = dir.path().join("intake");
+        std::fs::create_dir(&intake).expect("intake folder");
+        airlock::demo::write_intake(&intake, &rng).expect("demo intake");
+        let hardening = Hardening {
+            core_dumps_disabled: false,
+            not_dumpable: false,
+        };
+        Home {
+            worker: Worker::new(session, hardening),
+            dir,
+        }
+    }
+
+    /// Submits a job and waits (bounded) for its result, collecting progress on the way.
+    fn run_job(worker: &mut Worker, job: Job) -> (WorkEvent, Vec<(usize, usize)>) {
+        worker.submit(job);
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let mut progress = Vec::new();
+        while Instant::now() < deadline {
+            for action in worker.poll() {
+                let Action::Work(event) = action else {
+                    continue;
+                };
+                match *event {
+                    WorkEvent::Progress { done, total } => progress.push((done, total)),
+                    event => return (event, progress),
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("the worker did not finish within 60 s");
+    }
+
+    fn review(home: &mut Home) -> ReviewReport {
+        let intake = home.dir.path().join("intake");
+        match run_job(&mut home.worker, Job::Review(intake)).0 {
+            WorkEvent::Reviewed(Ok(report)) => report,
+            other => panic!("a review, not {other:?}"),
+        }
+    }
+
+    fn plan(home: &Home, report: &ReviewReport, approve: &[&str]) -> SignPlan {
+        let mut approved = BTreeSet::new();
+        let mut withheld = BTreeSet::new();
+        let mut approved_items = 0;
+        for item in report
+            .items
+            .iter()
+            .filter(|item| item.verdict == Verdict::Accepted)
+        {
+            let hash = item.csr_sha256.clone().expect("accepted items have a CSR");
+            if approve.contains(&item.input.as_str()) {
+                approved.insert(hash);
+                approved_items += 1;
+            } else {
+                withheld.insert(hash);
+            }
+        }
+        SignPlan {
+            intake: report.intake.clone(),
+            out: home.dir.path().join("out"),
+            digest: report.digest.clone(),
+            approved,
+            withheld,
+            approved_items,
+            ca: report.ca.clone(),
+        }
+    }
+
+    fn sign(home: &mut Home, plan: SignPlan, passphrase: &str) -> (WorkEvent, Vec<(usize, usize)>) {
+        let passphrase = Passphrase::from(passphrase.to_owned());
+        run_job(&mut home.worker, Job::Sign(plan, passphrase))
+    }
+
+    fn files(folder: &Path) -> BTreeSet<String> {
+        std::fs::read_dir(folder)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn verifies_the_ledger_holding_the_lock() {
+        let mut home = home();
+        let (event, _) = run_job(&mut home.worker, Job::Verify);
+        let WorkEvent::Verified(Ok(verification)) = event else {
+            panic!("the ledger verifies, not {event:?}");
+        };
+        assert!(verification.entries >= 2 && verification.seals >= 1);
+    }
+
+    #[test]
+    fn signs_only_the_approved_items_from_a_staging_copy() {
+        let mut home = home();
+        let report = review(&mut home);
+        assert!(report.accepted >= 3 && report.rejected >= 1, "{report:?}");
+        let plan = plan(&home, &report, &["alice.csr"]);
+        let (event, progress) = sign(&mut home, plan, PASSPHRASE);
+        let WorkEvent::Signed(Ok(outcome)) = event else {
+            panic!("signed, not {event:?}");
+        };
+        assert!(outcome.staged);
+        assert_eq!(outcome.report.newly_signed, 1);
+        assert_eq!(outcome.reviewed_digest, report.digest);
+        assert_eq!(progress.last(), Some(&(1, 1)));
+        let written = files(&home.dir.path().join("out"));
+        assert!(written.contains("alice.crt"));
+        for withheld in ["bob.crt", "ci-deployer.crt", "carol.crt", "mallory.crt"] {
+            assert!(!written.contains(withheld), "{withheld} was not approved");
+        }
+        let model = outcome.model.expect("reloaded");
+        assert_eq!(model.issued.len(), 1);
+        assert_eq!(model.issued[0].user, "alice");
+    }
+
+    #[test]
+    fn signs_the_folder_itself_when_every_accepted_item_is_approved() {
+        let mut home = home();
+        let report = review(&mut home);
+        let accepted: Vec<&str> = report
+            .items
+            .iter()
+            .filter(|item| item.verdict == Verdict::Accepted)
+            .map(|item| item.input.as_str())
+            .collect();
+        let plan = plan(&home, &report, &accepted);
+        let (event, _) = sign(&mut home, plan, PASSPHRASE);
+        let WorkEvent::Signed(Ok(outcome)) = event else {
+            panic!("signed, not {event:?}");
+        };
+        assert!(!outcome.staged);
+        assert_eq!(outcome.report.newly_signed, report.accepted);
+        assert_eq!(outcome.report.review.digest, report.digest);
+    }
+
+    #[test]
+    fn a_wrong_passphrase_fails_and_the_home_stays_usable() {
+        let mut home = home();
+        let report = review(&mut home);
+        let bob = plan(&home, &report, &["bob.pem"]);
+        let (event, _) = sign(&mut home, bob.clone(), "not it");
+        let WorkEvent::Signed(Err(failure)) = event else {
+            panic!("refused, not {event:?}");
+        };
+        assert_eq!(failure.what, "signing failed");
+        assert!(!failure.hint.is_empty());
+        assert!(!files(&home.dir.path().join("out")).contains("bob.crt"));
+        let (event, _) = sign(&mut home, bob, PASSPHRASE);
+        assert!(matches!(event, WorkEvent::Signed(Ok(_))), "{event:?}");
+    }
+
+    #[test]
+    fn a_folder_changed_after_review_is_not_signed() {
+        let mut home = home();
+        let report = review(&mut home);
+        let plan = plan(&home, &report, &["alice.csr"]);
+        // A CSR slipped in after the review: the digest changes.
+        let other = home.dir.path().join("other");
+        std::fs::create_dir(&other).expect("folder");
+        airlock::demo::write_intake(&other, &SystemRandom::new()).expect("demo intake");
+        let bob = std::fs::read(other.join("bob.pem")).expect("read");
+        airlock::home::write_new(&home.dir.path().join("intake/bob-2.pem"), &bob).expect("write");
+        let (event, _) = sign(&mut home, plan, PASSPHRASE);
+        let WorkEvent::Signed(Err(failure)) = event else {
+            panic!("refused, not {event:?}");
+        };
+        assert!(
+            failure.message[0].contains("changed since it was reviewed"),
+            "{failure:?}"
+        );
+        assert!(files(&home.dir.path().join("out")).is_empty());
+    }
+
+    #[test]
+    fn a_file_holding_approved_and_withheld_requests_is_refused() {
+        let mut home = home();
+        let intake = home.dir.path().join("intake");
+        let alice = std::fs::read_to_string(intake.join("alice.csr")).expect("alice");
+        let bob = std::fs::read_to_string(intake.join("bob.pem")).expect("bob");
+        airlock::home::write_new(
+            &intake.join("pair.pem"),
+            format!("{alice}\n{bob}").as_bytes(),
+        )
+        .expect("write");
+        std::fs::remove_file(intake.join("alice.csr")).expect("remove");
+        std::fs::remove_file(intake.join("bob.pem")).expect("remove");
+        let report = review(&mut home);
+        let first = report
+            .items
+            .iter()
+            .find(|item| item.input.starts_with("pair.pem") && item.verdict == Verdict::Accepted)
+            .expect("the pair's items")
+            .input
+            .clone();
+        let pair = plan(&home, &report, &[first.as_str()]);
+        let (event, _) = sign(&mut home, pair, PASSPHRASE);
+        let WorkEvent::Signed(Err(failure)) = event else {
+            panic!("refused, not {event:?}");
+        };
+        assert!(
+            failure.message[0].contains("signed whole or not at all"),
+            "{failure:?}"
+        );
+    }
+}

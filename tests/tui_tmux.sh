@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The terminal UI in a real terminal: tmux at 80x24, keys sent, the screen read back.
+#
+#   bash tests/tui_tmux.sh [PATH_TO_AIRLOCK]
+#
+# Builds airlock (unless its path is given), makes a CA home and an intake folder of two
+# openssl CSRs, starts `airlock --home H tui` in a detached tmux session, opens the
+# folder's review, approves, signs with the passphrase typed into the prompt, checks the
+# summary on screen and the certificates on disk (openssl verify), quits, and checks the
+# exit status. Runs headless (tmux makes its own terminal), as root or not.
+# Prints PASS/FAIL lines and exits non-zero on any failure. Without tmux or openssl it
+# skips, unless AIRLOCK_INTEROP=1 (as .ci/run sets), where a missing tool fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+pass() { echo "PASS: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+for tool in tmux openssl; do
+    if ! command -v "$tool" >/dev/null; then
+        if [ "${AIRLOCK_INTEROP:-}" = 1 ]; then
+            echo "FAIL: $tool is not installed (AIRLOCK_INTEROP=1: a missing tool fails)"
+            exit 1
+        fi
+        echo "SKIP: $tool is not installed"
+        exit 0
+    fi
+done
+
+if [ $# -ge 1 ]; then
+    airlock=$(realpath "$1")
+else
+    cargo build --locked --quiet || { echo "FAIL: cargo build"; exit 1; }
+    airlock=$(realpath target/debug/airlock)
+fi
+
+work=$(mktemp -d)
+socket="airlock-tui-test-$$"
+tmux_() { tmux -L "$socket" "$@"; }
+cleanup() {
+    tmux_ kill-server >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+passphrase="tmux test passphrase"
+printf '%s\n' "$passphrase" >"$work/pass"
+home="$work/home"
+if "$airlock" --home "$home" --passphrase-file "$work/pass" init --cn tmux-test-ca \
+    --scrypt-work-factor 14 >"$work/init.log" 2>&1; then
+    pass "airlock init made a CA home"
+else
+    cat "$work/init.log"
+    fail "airlock init"
+    exit 1
+fi
+mkdir "$work/intake"
+for user in alice bob; do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$work/$user.key" -subj "/O=dev/CN=$user" \
+        -out "$work/intake/$user.csr" 2>/dev/null || { fail "openssl req for $user"; exit 1; }
+done
+
+screen() { tmux_ capture-pane -p -t tui 2>/dev/null; }
+# wait_for TEXT SECONDS: polls the screen until it shows TEXT.
+wait_for() {
+    local deadline=$((SECONDS + $2))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        if screen | grep -qF -- "$1"; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+# keys ...: sends keys, then lets the UI draw.
+keys() { tmux_ send-keys -t tui "$@"; sleep 0.3; }
+show_screen() {
+    echo "----- screen -----"
+    screen
+    echo "------------------"
+}
+check() {
+    local what=$1 text=$2 seconds=${3:-10}
+    if wait_for "$text" "$seconds"; then
+        pass "$what"
+    else
+        fail "$what (no '$text' on screen)"
+        show_screen
+    fi
+}
+
+# The exit status is written to a file: the session's shell outlives airlock briefly.
+tmux_ new-session -d -s tui -x 80 -y 24 \
+    "cd '$work' && '$airlock' --home '$home' tui; echo \$? >'$work/exit'; sleep 2"
+
+check "the dashboard opens at 80x24" "✔ verified" 20
+if screen | head -1 | grep -qF "[1 Dashboard]"; then
+    pass "the tab bar shows the dashboard"
+else
+    fail "the tab bar shows the dashboard"
+fi
+
+# Open the review: the path input starts in the current folder; Tab completes 'in'.
+keys o
+check "the folder prompt opens" "Review an intake folder"
+keys -l in
+keys Tab
+check "Tab completes the folder name" "intake/"
+keys Enter
+check "the review lists both CSRs" "Items: 2 accepted" 20
+check "the batch digest is shown" "Batch digest"
+
+keys A
+check "approving all accepted items" "2 approved"
+
+# Sign: output folder (default), typed confirmation, masked passphrase.
+keys s
+check "the output folder is asked" "intake-signed"
+keys Enter
+check "the typed confirmation is asked" "Type 'sign' to confirm"
+keys -l sign
+keys Tab
+keys Enter
+check "the passphrase is asked" "Passphrase for CA 'tmux-test-ca'"
+keys -l "$passphrase"
+if screen | grep -qF "$passphrase"; then
+    fail "the passphrase is masked"
+else
+    pass "the passphrase is masked"
+fi
+keys Enter
+check "the summary shows what was signed" "Signed 2 new certificate(s)" 120
+check "the summary names the output folder" "Output  $work/intake-signed"
+
+out="$work/intake-signed"
+for file in alice.crt bob.crt report.json SHA256SUMS; do
+    if [ -s "$out/$file" ]; then
+        pass "$file written"
+    else
+        fail "$file written"
+    fi
+done
+ca_cert=$(ls "$home"/cas/*/ca.crt)
+if openssl verify -purpose sslclient -CAfile "$ca_cert" "$out/alice.crt" "$out/bob.crt"; then
+    pass "openssl verifies both certificates as client certificates"
+else
+    fail "openssl verify"
+fi
+
+# Close the summary, then quit. Esc and q go separately: together they read as Alt-q.
+keys Escape
+sleep 0.3
+keys q
+deadline=$((SECONDS + 10))
+while [ ! -s "$work/exit" ] && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 0.2
+done
+status=$(cat "$work/exit" 2>/dev/null || echo "none")
+if [ "$status" = 0 ]; then
+    pass "airlock tui exited with status 0"
+else
+    fail "airlock tui exit status is '$status', not 0"
+    show_screen
+fi
+
+echo "tui_tmux: $passed passed, $failed failed"
+[ "$failed" = 0 ]
