@@ -44,8 +44,12 @@ pub struct ReportRejected {
 pub struct Report {
     /// Signed (now or in an earlier run).
     pub issued: Vec<ReportIssued>,
-    /// Not signed.
+    /// Refused by the policy.
     pub rejected: Vec<ReportRejected>,
+    /// Accepted by the policy but not approved by the officer (only when the officer
+    /// approved item by item); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<ReportRejected>,
 }
 
 impl Report {

@@ -19,8 +19,8 @@ use std::path::Path;
 use ring::rand::SecureRandom;
 use time::OffsetDateTime;
 
-pub use audit::{audit_show, audit_verify};
-pub use batch::{ReviewReport, SignReport, SignRequest, review, sign};
+pub use audit::{audit_show, audit_show_session, audit_verify, audit_verify_session};
+pub use batch::{ReviewReport, SignReport, SignRequest, review, review_with_rbac, sign};
 pub use exports::{IssueReport, IssueRequest, KubeconfigRequest, audit_policy, issue, kubeconfig};
 pub use lifecycle::{
     CertRow, ListFilter, RenewCaReport, RenewReport, RenewRequest, Selection, list, renew, renew_ca,

@@ -78,6 +78,8 @@ pub struct ItemReview {
     pub reasons: Vec<String>,
     /// Things the officer should know that do not block signing.
     pub flags: Vec<String>,
+    /// RBAC bindings this identity would match, when a snapshot was given (inert).
+    pub bindings: Vec<String>,
 }
 
 /// An item the policy accepted. Only this module builds one: [`evaluate`] from a CSR,
@@ -231,6 +233,22 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
     }
 }
 
+/// Recomputes which items duplicate an earlier one after a list was filtered.
+pub(crate) fn reindex_duplicates(mut items: Vec<Approved>) -> Vec<Approved> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for index in 0..items.len() {
+        let key = items[index].request_key.clone();
+        match first.get(&key) {
+            Some(earlier) => items[index].duplicate_of = Some(*earlier),
+            None => {
+                first.insert(key, index);
+                items[index].duplicate_of = None;
+            }
+        }
+    }
+    items
+}
+
 /// SHA-256 over the sorted, distinct CSR hashes (one per line), first 16 hex digits in
 /// groups of four: short enough to read aloud.
 pub fn batch_digest(mut hashes: Vec<String>) -> String {
@@ -260,6 +278,7 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
         not_after: None,
         reasons: Vec::new(),
         flags: Vec::new(),
+        bindings: Vec::new(),
     };
     let csr = match item.csr {
         Ok(csr) => csr,

@@ -19,6 +19,10 @@ pub struct ReviewArgs {
     /// Lifetime to request, in days (capped by the profile)
     #[arg(long)]
     days: Option<u32>,
+    /// `kubectl get clusterrolebindings,rolebindings -A -o yaml`: show the bindings each
+    /// identity would match
+    #[arg(long, value_name = "FILE")]
+    rbac_snapshot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -36,7 +40,13 @@ pub struct SignArgs {
 
 pub fn review(global: &Global, args: &ReviewArgs) -> Result<ExitCode, Error> {
     let session = global.open()?;
-    let report = ops::review(&session, &args.intake, args.days, super::now())?;
+    let report = match &args.rbac_snapshot {
+        Some(path) => {
+            let bindings = ops::read_rbac_snapshot(path)?;
+            ops::review_with_rbac(&session, &args.intake, args.days, &bindings, super::now())?
+        }
+        None => ops::review(&session, &args.intake, args.days, super::now())?,
+    };
     if global.json {
         output::json(&report)?;
     } else {
@@ -50,6 +60,8 @@ pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
         intake: args.intake.clone(),
         out: args.out.clone(),
         days: args.days,
+        only: None,
+        expect_digest: None,
     };
     let mut session = global.open()?;
     let show_progress = !global.json && std::io::stderr().is_terminal();
@@ -150,6 +162,9 @@ pub fn print_review(report: &ReviewReport) {
         }
         for flag in &item.flags {
             println!("    note      {flag}");
+        }
+        for binding in &item.bindings {
+            println!("    rbac      {binding}");
         }
     }
     println!();

@@ -66,6 +66,8 @@ pub fn run(global: &Global, args: &DemoArgs) -> Result<ExitCode, Error> {
         intake: intake.clone(),
         out: out.clone(),
         days: None,
+        only: None,
+        expect_digest: None,
     };
     let unlock = GivenPassphrase(passphrase);
     let report =

@@ -41,6 +41,10 @@ pub fn run(global: &Global) -> Result<ExitCode, Error> {
             output::day(ca.info.not_after)
         );
     }
+    println!(
+        "Rotation phase: {}",
+        airlock::rotation::phase_name(report.phase)
+    );
     let ledger = &report.ledger;
     println!("Ledger: {} entries, head {}", ledger.entries, ledger.head);
     match ledger.last_seal_line {
@@ -51,11 +55,12 @@ pub fn run(global: &Global) -> Result<ExitCode, Error> {
         None => println!("  seals: none"),
     }
     println!(
-        "Certificates: {} issued, {} unexpired, {} expiring within {} days",
+        "Certificates: {} issued, {} unexpired, {} expiring within {} days, {} revoked",
         report.issued,
         report.unexpired,
         report.expiring_soon,
-        ops::EXPIRING_SOON_DAYS
+        ops::EXPIRING_SOON_DAYS,
+        report.revoked
     );
     println!(
         "Process: core dumps {}, memory {}",

@@ -30,3 +30,13 @@ fn refuse_without_ledger(home: &Home) -> Result<(), Error> {
         home.root().display()
     )))
 }
+
+/// [`audit_verify`] for a home the caller already holds open (the TUI's session).
+pub fn audit_verify_session(session: &super::Session) -> Result<Verification, Error> {
+    Ok(ledger::verify_file(&session.home().ledger_path())?)
+}
+
+/// [`audit_show`] for a home the caller already holds open.
+pub fn audit_show_session(session: &super::Session) -> Result<Vec<Entry>, Error> {
+    Ok(ledger::read_entries(&session.home().ledger_path())?)
+}

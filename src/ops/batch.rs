@@ -49,6 +49,14 @@ pub struct SignRequest {
     pub out: PathBuf,
     /// Requested lifetime in days, capped by the profile.
     pub days: Option<u32>,
+    /// Sign only the accepted items whose CSR SHA-256 is listed (the officer's per-item
+    /// approval); other accepted items are withheld and reported. A listed hash that is
+    /// not an accepted item of the folder refuses the whole batch. `None`: every accepted
+    /// item.
+    pub only: Option<std::collections::BTreeSet<String>>,
+    /// Refuse, signing nothing, unless the folder's batch digest is this one (the digest
+    /// the officer read aloud at review).
+    pub expect_digest: Option<String>,
 }
 
 /// What `sign` did.
@@ -107,6 +115,39 @@ fn review_report(session: &Session, folder: &Path, batch: &Batch) -> ReviewRepor
     }
 }
 
+/// [`review`], plus for each item the bindings of an RBAC snapshot (`kubectl get
+/// clusterrolebindings,rolebindings -A -o yaml`) its user and groups would match.
+pub fn review_with_rbac(
+    session: &Session,
+    folder: &Path,
+    days: Option<u32>,
+    rbac: &[crate::export::revocation::SnapshotBinding],
+    now: OffsetDateTime,
+) -> Result<ReviewReport, Error> {
+    let mut report = review(session, folder, days, now)?;
+    for item in &mut report.items {
+        let Some(user) = &item.user else { continue };
+        item.bindings = crate::export::revocation::matching_bindings(rbac, user, &item.groups)
+            .into_iter()
+            .map(|binding| {
+                let place = binding
+                    .namespace
+                    .as_deref()
+                    .map_or_else(String::new, |namespace| {
+                        format!(" in namespace {}", crate::text::name(namespace))
+                    });
+                format!(
+                    "{} {}{place} grants {}",
+                    binding.kind,
+                    crate::text::name(&binding.name),
+                    crate::text::name(&binding.role)
+                )
+            })
+            .collect();
+    }
+    Ok(report)
+}
+
 /// Judges every item of `folder` against the policy. Needs no passphrase, writes nothing.
 pub fn review(
     session: &Session,
@@ -127,7 +168,17 @@ pub fn sign(
     context: &Context<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SignReport, Error> {
-    let batch = judge_batch(session, &request.intake, request.days, context.now)?;
+    let mut batch = judge_batch(session, &request.intake, request.days, context.now)?;
+    if let Some(expected) = &request.expect_digest {
+        if *expected != batch.digest {
+            return Err(Error::Refused(format!(
+                "the intake folder changed since it was reviewed (batch digest now {}, reviewed {}): nothing was signed; review it again",
+                batch.digest,
+                crate::text::name(expected)
+            )));
+        }
+    }
+    let withheld = withhold(&mut batch, request.only.as_ref())?;
     let review = review_report(session, &request.intake, &batch);
     check_out_folder(Some(&request.intake), &request.out)?;
     let ca_id = session
@@ -186,6 +237,7 @@ pub fn sign(
             "out": request.out.display().to_string(),
             "signed": newly_signed,
             "rejected": review.rejected,
+            "withheld": withheld.len(),
         });
         session
             .ledger
@@ -198,14 +250,15 @@ pub fn sign(
         session.ledger.commit()?;
     }
     let rejected = rejected_of(&batch);
-    let (report, written) = write_batch_outputs(
+    let (mut report, written) = write_batch_outputs(
         session,
         &batch.approved,
         &ca_id,
         &request.out,
-        rejected,
+        Outcome { rejected, withheld },
         context.now,
     )?;
+    report.withheld.sort_by(|a, b| a.input.cmp(&b.input));
     Ok(SignReport {
         review,
         out: request.out.clone(),
@@ -219,6 +272,47 @@ pub fn sign(
         report,
         written,
     })
+}
+
+/// Removes the accepted items the officer did not approve (when `only` is given) and
+/// returns them as withheld. Refuses a listed hash that is no accepted item.
+fn withhold(
+    batch: &mut Batch,
+    only: Option<&std::collections::BTreeSet<String>>,
+) -> Result<Vec<ReportRejected>, Error> {
+    let Some(only) = only else {
+        return Ok(Vec::new());
+    };
+    if let Some(unknown) = only.iter().find(|hash| {
+        !batch
+            .approved
+            .iter()
+            .any(|item| item.request_key() == hash.as_str())
+    }) {
+        return Err(Error::Refused(format!(
+            "'{}' is not an accepted item of this folder: nothing was signed",
+            crate::text::name(unknown)
+        )));
+    }
+    let (kept, dropped): (Vec<Approved>, Vec<Approved>) = std::mem::take(&mut batch.approved)
+        .into_iter()
+        .partition(|item| only.contains(item.request_key()));
+    batch.approved = policy::reindex_duplicates(kept);
+    Ok(dropped
+        .iter()
+        .map(|item| ReportRejected {
+            input: item.input().to_owned(),
+            reasons: vec!["not approved by the officer".to_owned()],
+        })
+        .collect())
+}
+
+/// What a run did not sign, for `report.json`.
+pub(crate) struct Outcome {
+    /// Refused by the policy.
+    pub rejected: Vec<ReportRejected>,
+    /// Accepted, but not approved by the officer.
+    pub withheld: Vec<ReportRejected>,
 }
 
 fn rejected_of(batch: &Batch) -> Vec<ReportRejected> {
@@ -491,11 +585,15 @@ pub(crate) fn write_batch_outputs(
     approved_items: &[Approved],
     ca_id: &str,
     out: &Path,
-    rejected: Vec<ReportRejected>,
+    outcome: Outcome,
     now: OffsetDateTime,
 ) -> Result<(Report, Vec<String>), Error> {
     let (mut files, issued) = output_files(session, approved_items, ca_id, now, false)?;
-    let report = Report { issued, rejected };
+    let report = Report {
+        issued,
+        rejected: outcome.rejected,
+        withheld: outcome.withheld,
+    };
     files.push(("report.json".to_owned(), report.to_bytes()));
     let sums = export::sha256sums(&files);
     files.push(("SHA256SUMS".to_owned(), sums));

@@ -275,7 +275,10 @@ pub fn renew(
         &approved,
         &ca_id,
         &request.out,
-        rejected,
+        super::batch::Outcome {
+            rejected,
+            withheld: Vec::new(),
+        },
         context.now,
     )?;
     Ok(RenewReport {

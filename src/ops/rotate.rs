@@ -293,7 +293,10 @@ pub fn reissue(
         &approved,
         &rotation.new,
         out,
-        rejected,
+        super::batch::Outcome {
+            rejected,
+            withheld: Vec::new(),
+        },
         context.now,
     )?;
     Ok(ReissueReport {

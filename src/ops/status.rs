@@ -58,6 +58,10 @@ pub struct StatusReport {
     pub unexpired: usize,
     /// Unexpired, ending within [`EXPIRING_SOON_DAYS`].
     pub expiring_soon: usize,
+    /// Revoked.
+    pub revoked: usize,
+    /// The rotation phase.
+    pub phase: crate::state::Phase,
 }
 
 /// Summarizes the home at `now`.
@@ -97,5 +101,7 @@ pub fn status(session: &Session, now: OffsetDateTime) -> StatusReport {
             .iter()
             .filter(|cert| cert.not_after_time() <= soon)
             .count(),
+        revoked: state.revocations().count(),
+        phase: state.phase(),
     }
 }

@@ -130,6 +130,8 @@ pub fn model_with_user(user: &str) -> AppModel {
             issued: 3,
             unexpired: 2,
             expiring_soon: 1,
+            revoked: 0,
+            phase: Phase::Stable,
         },
         hardening: Hardening {
             core_dumps_disabled: true,
@@ -162,6 +164,7 @@ fn item(input: &str, user: &str, groups: &[&str], seed: u8) -> ItemReview {
         not_after: Some(datetime!(2025-08-30 11:55:00 UTC)),
         reasons: Vec::new(),
         flags: Vec::new(),
+        bindings: Vec::new(),
     }
 }
 
@@ -249,6 +252,7 @@ pub fn sign_outcome() -> SignOutcome {
             report: Report {
                 issued: vec![issued("alice", 21), issued("bob", 22)],
                 rejected: Vec::new(),
+                withheld: Vec::new(),
             },
             newly_signed: 2,
             reused: 0,

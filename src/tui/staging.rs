@@ -82,6 +82,8 @@ pub fn sign(
         intake,
         out: plan.out.clone(),
         days: None,
+        only: None,
+        expect_digest: None,
     };
     let rng = SystemRandom::new();
     let context = Context { now, rng: &rng };
