@@ -236,15 +236,9 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
 /// Recomputes which items duplicate an earlier one after a list was filtered.
 pub(crate) fn reindex_duplicates(mut items: Vec<Approved>) -> Vec<Approved> {
     let mut first: HashMap<String, usize> = HashMap::new();
-    for index in 0..items.len() {
-        let key = items[index].request_key.clone();
-        match first.get(&key) {
-            Some(earlier) => items[index].duplicate_of = Some(*earlier),
-            None => {
-                first.insert(key, index);
-                items[index].duplicate_of = None;
-            }
-        }
+    for (index, item) in items.iter_mut().enumerate() {
+        item.duplicate_of = first.get(&item.request_key).copied();
+        first.entry(item.request_key.clone()).or_insert(index);
     }
     items
 }

@@ -169,14 +169,14 @@ pub fn sign(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SignReport, Error> {
     let mut batch = judge_batch(session, &request.intake, request.days, context.now)?;
-    if let Some(expected) = &request.expect_digest {
-        if *expected != batch.digest {
-            return Err(Error::Refused(format!(
-                "the intake folder changed since it was reviewed (batch digest now {}, reviewed {}): nothing was signed; review it again",
-                batch.digest,
-                crate::text::name(expected)
-            )));
-        }
+    if let Some(expected) = &request.expect_digest
+        && *expected != batch.digest
+    {
+        return Err(Error::Refused(format!(
+            "the intake folder changed since it was reviewed (batch digest now {}, reviewed {}): nothing was signed; review it again",
+            batch.digest,
+            crate::text::name(expected)
+        )));
     }
     let withheld = withhold(&mut batch, request.only.as_ref())?;
     let review = review_report(session, &request.intake, &batch);
