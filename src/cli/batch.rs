@@ -120,12 +120,61 @@ pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
     })
 }
 
+/// Cuts a cell to `width` characters (an ellipsis marks the cut). Cells are inert already.
+fn cell(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// One line per item: the verdict table, details follow below it.
+fn print_table(report: &ReviewReport) {
+    println!(
+        "{:<7} {:<20} {:<14} {:<16} {:<11} {:>4} {}",
+        "VERDICT", "INPUT", "USER", "GROUPS", "KEY", "DAYS", "PROFILE"
+    );
+    for item in &report.items {
+        let verdict = match item.verdict {
+            Verdict::Accepted => "ACCEPT",
+            Verdict::Rejected => "REJECT",
+        };
+        let accepted = item.verdict == Verdict::Accepted;
+        let days = item
+            .lifetime_days
+            .filter(|_| accepted)
+            .map_or_else(|| "-".to_owned(), |days| days.to_string());
+        let profile = item.profile.as_deref().filter(|_| accepted).unwrap_or("-");
+        println!(
+            "{:<7} {:<20} {:<14} {:<16} {:<11} {:>4} {}",
+            verdict,
+            cell(&item.input, 20),
+            cell(item.user.as_deref().unwrap_or("-"), 14),
+            cell(
+                &if item.groups.is_empty() {
+                    "-".to_owned()
+                } else {
+                    item.groups.join(",")
+                },
+                16
+            ),
+            cell(item.key.as_deref().unwrap_or("-"), 11),
+            days,
+            profile
+        );
+    }
+}
+
 pub fn print_review(report: &ReviewReport) {
     println!("Intake: {}", report.intake.display());
     match &report.ca {
         Some(ca) => println!("Signing CA: {ca}"),
         None => println!("Signing CA: none yet (review only)"),
     }
+    println!();
+    print_table(report);
     println!();
     for item in &report.items {
         let mark = match item.verdict {
