@@ -278,6 +278,73 @@ fn write_temp_and_place(temp: &Path, path: &Path, bytes: &[u8]) -> Result<(), Ho
     }
 }
 
+/// [`write_new`] for many files in one folder, with the same guarantee (each file absent
+/// or whole, nothing replaced) at a fraction of the cost: every temporary file is written
+/// first, then one `syncfs(2)` makes them all durable (one journal commit instead of one
+/// per file), then all are linked into place and the folder is fsynced once. On an error
+/// the temporary files are removed; files already linked stay (whole).
+pub fn write_new_many(folder: &Path, files: &[(&str, &[u8])]) -> Result<(), HomeError> {
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    let result = write_many_inner(folder, files, &mut temps);
+    for (temp, _) in &temps {
+        let _ = fs::remove_file(temp);
+    }
+    result?;
+    sync_dir(folder)
+}
+
+fn write_many_inner(
+    folder: &Path,
+    files: &[(&str, &[u8])],
+    temps: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), HomeError> {
+    for (name, bytes) in files {
+        let path = folder.join(name);
+        if fs::symlink_metadata(&path).is_ok() {
+            return Err(HomeError::Exists { path });
+        }
+        let temp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(|source| HomeError::io("create", &temp, source))?;
+        temps.push((temp.clone(), path));
+        file.write_all(bytes)
+            .map_err(|source| HomeError::io("write", &temp, source))?;
+    }
+    if !temps.is_empty() {
+        File::open(folder)
+            .and_then(|dir| rustix::fs::syncfs(&dir).map_err(io::Error::from))
+            .map_err(|source| HomeError::io("sync", folder, source))?;
+    }
+    let pending = std::mem::take(temps);
+    let mut remaining = pending.into_iter();
+    while let Some((temp, path)) = remaining.next() {
+        let placed = match fs::hard_link(&temp, &path) {
+            Ok(()) => {
+                fs::remove_file(&temp).map_err(|source| HomeError::io("remove", &temp, source))
+            }
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                Err(HomeError::Exists { path: path.clone() })
+            }
+            Err(_) if fs::symlink_metadata(&path).is_ok() => {
+                Err(HomeError::Exists { path: path.clone() })
+            }
+            Err(_) => {
+                fs::rename(&temp, &path).map_err(|source| HomeError::io("rename", &path, source))
+            }
+        };
+        if let Err(error) = placed {
+            temps.push((temp, path));
+            temps.extend(remaining);
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
 /// fsyncs a folder so that a rename or link in it survives a crash.
 pub fn sync_dir(folder: &Path) -> Result<(), HomeError> {
     File::open(folder)

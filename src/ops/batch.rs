@@ -18,7 +18,7 @@ use super::{Context, Session, Unlock};
 use crate::Error;
 use crate::ca::{Signer, rfc3339};
 use crate::export::{self, Report, ReportIssued, ReportRejected};
-use crate::home::{HomeError, write_new};
+use crate::home::HomeError;
 use crate::intake;
 use crate::policy::{self, Approved, Batch, ItemReview, Judge, Verdict};
 use crate::state::{CertIssued, KIND_BATCH_SIGNED, KIND_CERT_ISSUED};
@@ -597,20 +597,30 @@ pub(crate) fn write_batch_outputs(
     files.push(("report.json".to_owned(), report.to_bytes()));
     let sums = export::sha256sums(&files);
     files.push(("SHA256SUMS".to_owned(), sums));
-    let mut written = Vec::new();
+    // Files an earlier run already wrote with these bytes stay; any other existing name
+    // is an error. The certificates (and objects) are made durable together, then the
+    // report and checksums, so that a report.json in OUT means the batch is complete.
+    let mut to_write: Vec<(&str, &[u8])> = Vec::new();
     for (name, bytes) in &files {
         let path = out.join(name);
         if std::fs::symlink_metadata(&path).is_ok_and(|metadata| !metadata.file_type().is_file()) {
             return Err(HomeError::Exists { path }.into());
         }
         match std::fs::read(&path) {
-            // Already written by an interrupted or identical earlier run.
-            Ok(existing) if existing == *bytes => continue,
+            Ok(existing) if existing == *bytes => {}
             Ok(_) => return Err(HomeError::Exists { path }.into()),
-            Err(_) => {}
+            Err(_) => to_write.push((name.as_str(), bytes.as_slice())),
         }
-        write_new(&path, bytes)?;
-        written.push(name.clone());
     }
+    let (summaries, certificates): (Vec<_>, Vec<_>) = to_write
+        .into_iter()
+        .partition(|(name, _)| *name == "report.json" || *name == "SHA256SUMS");
+    crate::home::write_new_many(out, &certificates)?;
+    crate::home::write_new_many(out, &summaries)?;
+    let written = certificates
+        .iter()
+        .chain(&summaries)
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
     Ok((report, written))
 }
