@@ -119,6 +119,9 @@ pub fn sign_batch(
 ) -> Result<Vec<Signed>, IssueError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let not_before = whole_seconds(now - BACKDATE);
+    // What every certificate of the batch shares, computed once.
+    let facts = IssuerFacts::new(signer.certificate());
+    let algorithm = signer.signature_algorithm_der();
     items
         .par_iter()
         .zip(serials.par_iter())
@@ -132,15 +135,15 @@ pub fn sign_batch(
                 not_before,
                 not_after: approved.not_after(),
             };
-            let der = sign(signer, &profile).map_err(|reason| IssueError::Sign {
-                input: approved.input().to_owned(),
-                reason,
-            })?;
-            check_issued(&der, signer.certificate(), &profile).map_err(|reason| {
-                IssueError::Check {
+            let der = sign_with(signer, &facts, &algorithm, &profile).map_err(|reason| {
+                IssueError::Sign {
                     input: approved.input().to_owned(),
                     reason,
                 }
+            })?;
+            check_with(&der, &facts, &profile).map_err(|reason| IssueError::Check {
+                input: approved.input().to_owned(),
+                reason,
             })?;
             let count = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(count);
@@ -155,20 +158,44 @@ pub fn sign_batch(
         .collect()
 }
 
+/// The facts of the issuing CA that every certificate needs, parsed once.
+struct IssuerFacts<'a> {
+    ca: &'a CaCertificate,
+    parsed: X509Certificate<'a>,
+    authority_key_id: Vec<u8>,
+}
+
+impl<'a> IssuerFacts<'a> {
+    fn new(ca: &'a CaCertificate) -> Self {
+        Self {
+            ca,
+            parsed: ca.parsed(),
+            authority_key_id: authority_key_id(ca),
+        }
+    }
+}
+
 /// Encodes and signs one certificate. Does not check it: see [`check_issued`].
 pub fn sign(signer: &Signer, profile: &Profile<'_>) -> Result<Vec<u8>, String> {
-    let ca = signer.certificate();
-    let ca_parsed = ca.parsed();
-    let issuer = ca_parsed.tbs_certificate.subject.as_raw();
-    let authority_key_id = authority_key_id(ca);
-    let algorithm = signer.signature_algorithm_der();
+    let facts = IssuerFacts::new(signer.certificate());
+    sign_with(signer, &facts, &signer.signature_algorithm_der(), profile)
+}
+
+fn sign_with(
+    signer: &Signer,
+    facts: &IssuerFacts<'_>,
+    algorithm: &[u8],
+    profile: &Profile<'_>,
+) -> Result<Vec<u8>, String> {
+    let issuer = facts.parsed.tbs_certificate.subject.as_raw();
+    let authority_key_id = &facts.authority_key_id;
     let tbs = yasna::construct_der(|writer| {
         writer.write_sequence(|writer| {
             writer
                 .next()
                 .write_tagged(Tag::context(0), |writer| writer.write_u8(2));
             writer.next().write_bigint_bytes(&profile.serial, true);
-            writer.next().write_der(&algorithm);
+            writer.next().write_der(algorithm);
             writer.next().write_der(issuer);
             writer.next().write_sequence(|writer| {
                 write_time(writer.next(), profile.not_before);
@@ -177,8 +204,7 @@ pub fn sign(signer: &Signer, profile: &Profile<'_>) -> Result<Vec<u8>, String> {
             write_subject(writer.next(), profile.user, profile.groups);
             writer.next().write_der(profile.spki_der);
             writer.next().write_tagged(Tag::context(3), |writer| {
-                writer
-                    .write_sequence(|writer| write_extensions(writer, profile, &authority_key_id));
+                writer.write_sequence(|writer| write_extensions(writer, profile, authority_key_id));
             });
         });
     });
@@ -186,7 +212,7 @@ pub fn sign(signer: &Signer, profile: &Profile<'_>) -> Result<Vec<u8>, String> {
     Ok(yasna::construct_der(|writer| {
         writer.write_sequence(|writer| {
             writer.next().write_der(&tbs);
-            writer.next().write_der(&algorithm);
+            writer.next().write_der(algorithm);
             writer
                 .next()
                 .write_bitvec_bytes(&signature, signature.len() * 8);
@@ -298,12 +324,17 @@ fn subject_public_key_bits(spki_der: &[u8]) -> Option<Vec<u8>> {
 /// Parses `der` back and checks every rule of the issuance profile against `profile`
 /// and the CA, including the signature. Returns the first broken rule.
 pub fn check_issued(der: &[u8], ca: &CaCertificate, profile: &Profile<'_>) -> Result<(), String> {
+    check_with(der, &IssuerFacts::new(ca), profile)
+}
+
+fn check_with(der: &[u8], facts: &IssuerFacts<'_>, profile: &Profile<'_>) -> Result<(), String> {
+    let ca = facts.ca;
     let (rest, cert) =
         X509Certificate::from_der(der).map_err(|error| format!("does not parse: {error}"))?;
     if !rest.is_empty() {
         return Err("trailing bytes".to_owned());
     }
-    let ca_parsed = ca.parsed();
+    let ca_parsed = &facts.parsed;
     let ensure = |ok: bool, rule: &str| if ok { Ok(()) } else { Err(rule.to_owned()) };
     ensure(
         cert.version() == x509_parser::x509::X509Version::V3,
@@ -368,13 +399,13 @@ pub fn check_issued(der: &[u8], ca: &CaCertificate, profile: &Profile<'_>) -> Re
     )?;
     ensure(profile.not_before < profile.not_after, "empty validity")?;
 
-    check_extensions(&cert, ca, profile)
+    check_extensions(&cert, facts, profile)
 }
 
 /// The profile's five extensions, each exactly as the profile says, nothing else.
 fn check_extensions(
     cert: &X509Certificate<'_>,
-    ca: &CaCertificate,
+    facts: &IssuerFacts<'_>,
     profile: &Profile<'_>,
 ) -> Result<(), String> {
     let ensure = |ok: bool, rule: &str| if ok { Ok(()) } else { Err(rule.to_owned()) };
@@ -426,7 +457,7 @@ fn check_extensions(
                 )?;
             }
             ParsedExtension::AuthorityKeyIdentifier(id) => {
-                let expected = authority_key_id(ca);
+                let expected = &facts.authority_key_id;
                 ensure(
                     id.key_identifier.as_ref().map(|key| key.0) == Some(expected.as_slice())
                         && id.authority_cert_issuer.is_none()

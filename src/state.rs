@@ -181,6 +181,7 @@ pub struct State {
     cas: Vec<CaRecord>,
     issued: Vec<CertIssued>,
     by_csr: HashMap<(String, String), usize>,
+    by_key: HashMap<String, Vec<usize>>,
     serials: HashMap<String, usize>,
     revoked: HashMap<String, CertRevoked>,
     rotation: Option<Rotation>,
@@ -315,6 +316,10 @@ impl State {
                 }
                 let index = self.issued.len();
                 self.serials.insert(issued.serial.clone(), index);
+                self.by_key
+                    .entry(issued.key_sha256.clone())
+                    .or_default()
+                    .push(index);
                 self.by_csr
                     .insert((issued.ca.clone(), issued.csr_sha256.clone()), index);
                 self.issued.push(issued);
@@ -495,9 +500,12 @@ impl State {
 
     /// Unexpired certificates holding this public key (by SPKI SHA-256).
     pub fn unexpired_for_key(&self, key_sha256: &str, now: OffsetDateTime) -> Vec<&CertIssued> {
-        self.issued
-            .iter()
-            .filter(|issued| issued.key_sha256 == key_sha256 && issued.not_after_time() > now)
+        self.by_key
+            .get(key_sha256)
+            .into_iter()
+            .flatten()
+            .filter_map(|index| self.issued.get(*index))
+            .filter(|issued| issued.not_after_time() > now)
             .collect()
     }
 }
