@@ -133,8 +133,8 @@ fn cell(text: &str, width: usize) -> String {
 /// One line per item: the verdict table, details follow below it.
 fn print_table(report: &ReviewReport) {
     println!(
-        "{:<7} {:<20} {:<14} {:<16} {:<11} {:>4} {}",
-        "VERDICT", "INPUT", "USER", "GROUPS", "KEY", "DAYS", "PROFILE"
+        "{:<7} {:<20} {:<14} {:<16} {:<11} {:>4} PROFILE",
+        "VERDICT", "INPUT", "USER", "GROUPS", "KEY", "DAYS"
     );
     for item in &report.items {
         let verdict = match item.verdict {
