@@ -80,7 +80,11 @@ enum Command {
     /// Make a demo home in a temporary folder, sign a built-in batch, show the result
     Demo(demo::DemoArgs),
     /// Open the terminal UI (also what a bare `airlock` on a terminal does)
-    Tui,
+    Tui {
+        /// An intake folder to open the review of at start
+        #[arg(value_name = "INTAKE_DIR")]
+        intake: Option<PathBuf>,
+    },
 }
 
 /// Runs the parsed command.
@@ -93,13 +97,13 @@ pub fn run(cli: Cli, hardening: Hardening) -> Result<ExitCode, Error> {
     };
     let Some(command) = cli.command else {
         if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-            return crate::tui::run(&global);
+            return crate::tui::run(&global, None);
         }
         let _ = <Cli as clap::CommandFactory>::command().print_help();
         return Ok(ExitCode::from(2));
     };
     match command {
-        Command::Tui => crate::tui::run(&global),
+        Command::Tui { intake } => crate::tui::run(&global, intake.as_deref()),
         Command::Init(args) => setup::init(&global, &args),
         Command::Import(args) => setup::import(&global, &args),
         Command::Status => status::run(&global),

@@ -15,7 +15,6 @@ mod app;
 mod keymap;
 mod model;
 mod screens;
-mod staging;
 mod text;
 mod theme;
 mod view;
@@ -26,6 +25,7 @@ mod worker;
 mod fixture;
 
 use std::io::IsTerminal as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -38,10 +38,10 @@ use crate::cli::Global;
 /// How long the loop waits for a key before it looks at the worker again.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Opens the terminal UI on the home `global` names. The home is opened (locked, its
-/// ledger verified) before the terminal is touched, so that a missing or locked home is
-/// reported as a plain error.
-pub fn run(global: &Global) -> Result<ExitCode, Error> {
+/// Opens the terminal UI on the home `global` names, on the review of `intake` when one
+/// is given. The home is opened (locked, its ledger verified) before the terminal is
+/// touched, so that a missing or locked home is reported as a plain error.
+pub fn run(global: &Global, intake: Option<&Path>) -> Result<ExitCode, Error> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(Error::Refused(
             "the terminal UI needs a terminal: run it from one, or use the CLI commands (airlock --help)"
@@ -53,6 +53,11 @@ pub fn run(global: &Global) -> Result<ExitCode, Error> {
     let session = Session::open_existing(&root, now)?;
     let model = model::AppModel::load(&session, now, global.hardening)?;
     let mut app = app::App::new(model, theme::Theme::from_env(), now);
+    if let Some(folder) = intake {
+        // Queued behind the ledger's verification; the review opens when it is read.
+        app.update(action::Action::OpenIntake(folder.to_path_buf()));
+    }
+    // After the action above, which clears the status line, so that this one stays.
     if let Some(bytes) = session.opened().repaired_bytes {
         app.notify(format!(
             "the ledger's torn last line ({bytes} bytes) was cut and the repair recorded"

@@ -7,7 +7,12 @@
 # openssl CSRs, starts `airlock --home H tui` in a detached tmux session, opens the
 # folder's review, approves, signs with the passphrase typed into the prompt, checks the
 # summary on screen and the certificates on disk (openssl verify), quits, and checks the
-# exit status. Runs headless (tmux makes its own terminal), as root or not.
+# exit status. A second run, `airlock --home H tui INTAKE_DIR`, opens on that folder's
+# review, then walks a whole CA rotation on the Rotation screen (begin, reissue, finish,
+# each with its typed confirmation and passphrases) and checks the reissued certificates
+# against the new CA and the final bundle with openssl. Runs headless (tmux makes its own
+# terminal), as root or not. The new CA's key gets the default scrypt work factor, which
+# a debug build takes tens of seconds to compute: the waits are long.
 # Prints PASS/FAIL lines and exits non-zero on any failure. Without tmux or openssl it
 # skips, unless AIRLOCK_INTEROP=1 (as .ci/run sets), where a missing tool fails.
 set -uo pipefail
@@ -63,7 +68,9 @@ for user in alice bob; do
         -out "$work/intake/$user.csr" 2>/dev/null || { fail "openssl req for $user"; exit 1; }
 done
 
-screen() { tmux_ capture-pane -p -t tui 2>/dev/null; }
+# The session the checks look at (the second run has its own).
+target=tui
+screen() { tmux_ capture-pane -p -t "$target" 2>/dev/null; }
 # wait_for TEXT SECONDS: polls the screen until it shows TEXT.
 wait_for() {
     local deadline=$((SECONDS + $2))
@@ -76,7 +83,7 @@ wait_for() {
     return 1
 }
 # keys ...: sends keys, then lets the UI draw.
-keys() { tmux_ send-keys -t tui "$@"; sleep 0.3; }
+keys() { tmux_ send-keys -t "$target" "$@"; sleep 0.3; }
 show_screen() {
     echo "----- screen -----"
     screen
@@ -163,6 +170,111 @@ if [ "$status" = 0 ]; then
     pass "airlock tui exited with status 0"
 else
     fail "airlock tui exit status is '$status', not 0"
+    show_screen
+fi
+
+# As typed: the completion leaves a trailing slash.
+if grep -qE "\"intake\":\"$work/intake/?\"" "$home/ledger.jsonl"; then
+    pass "the ledger records the reviewed intake folder"
+else
+    fail "the ledger records the reviewed intake folder"
+fi
+
+# ---- Second run: open on a folder's review, then walk a rotation.
+new_passphrase="tmux new CA passphrase"
+# A session of its own: killing the server and starting a new one at once can race.
+rm -f "$work/exit"
+target=tui2
+tmux_ new-session -d -s "$target" -x 80 -y 24 \
+    "cd '$work' && '$airlock' --home '$home' tui '$work/intake'; echo \$? >'$work/exit'; sleep 2"
+check "tui INTAKE_DIR opens on the folder's review" "Items: 2 accepted" 20
+
+keys 5
+check "the rotation screen shows the phase" "Rotation phase stable"
+check "the timeline marks the current phase" "● stable ─begin─▶ ○ overlap"
+
+keys b
+check "begin asks the new CA's name" "Common name of the new CA"
+keys Enter
+check "begin asks for a typed confirmation" "Type 'begin' to confirm"
+keys -l begin
+keys Tab
+keys Enter
+check "begin asks the active CA's passphrase" "Passphrase for the active CA 'tmux-test-ca'"
+keys -l "$passphrase"
+keys Enter
+check "begin asks a new passphrase for the new CA" "Passphrase for the NEW CA 'tmux-test-ca':"
+keys -l "$new_passphrase"
+keys Enter
+check "begin asks the new passphrase again" "(again)"
+keys -l "$new_passphrase"
+if screen | grep -qF "$new_passphrase"; then
+    fail "the new passphrase is masked"
+else
+    pass "the new passphrase is masked"
+fi
+keys Enter
+check "the rotation begins" "Rotation begun: the new CA is incoming" 240
+keys Escape
+check "the phase is overlap" "Rotation phase overlap"
+
+keys r
+check "reissue asks the output folder" "Output folder for the reissued certificates"
+keys Enter
+check "reissue asks for a typed confirmation" "Type 'reissue' to confirm"
+keys -l reissue
+keys Tab
+keys Enter
+check "reissue asks the new CA's passphrase" "Passphrase for the new CA 'tmux-test-ca (id "
+keys -l "$new_passphrase"
+keys Enter
+check "both certificates are reissued" "Reissued 2 certificate(s) with the new CA" 240
+keys Escape
+check "the phase is reissued" "Rotation phase reissued"
+
+keys f
+check "finish asks what becomes of the old key" "Keep it archived"
+keys Enter
+check "finish asks for a typed confirmation" "Type 'finish' to confirm"
+keys -l finish
+keys Tab
+keys Enter
+check "finish asks the new CA's passphrase" "Passphrase for the new CA 'tmux-test-ca (id "
+keys -l "$new_passphrase"
+keys Enter
+check "the rotation finishes" "Rotation finished: the new CA is the only one trusted" 240
+keys Escape
+check "the phase is stable again" "Rotation phase stable"
+
+reissued="$work/reissued"
+new_ca=$(grep -l . "$home"/cas/*/ca.crt | while read -r cert; do
+    if ! cmp -s "$cert" "$ca_cert"; then echo "$cert"; fi
+done | head -1)
+if [ -n "$new_ca" ] && openssl verify -purpose sslclient -CAfile "$new_ca" \
+    "$reissued/alice.crt" "$reissued/bob.crt"; then
+    pass "openssl verifies the reissued certificates against the new CA"
+else
+    fail "openssl verify of the reissued certificates"
+fi
+final_bundle=$(ls "$home"/bundles/*-finished-client-ca-bundle.crt 2>/dev/null | tail -1)
+if [ -n "$final_bundle" ] && [ "$(grep -c 'BEGIN CERTIFICATE' "$final_bundle")" = 1 ] \
+    && openssl verify -purpose sslclient -CAfile "$final_bundle" "$reissued/alice.crt" >/dev/null \
+    && ! openssl verify -purpose sslclient -CAfile "$final_bundle" "$out/alice.crt" >/dev/null 2>&1; then
+    pass "the final bundle trusts the new CA alone"
+else
+    fail "the final bundle trusts the new CA alone"
+fi
+
+keys q
+deadline=$((SECONDS + 10))
+while [ ! -s "$work/exit" ] && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 0.2
+done
+status=$(cat "$work/exit" 2>/dev/null || echo "none")
+if [ "$status" = 0 ]; then
+    pass "the second run exited with status 0"
+else
+    fail "the second run's exit status is '$status', not 0"
     show_screen
 fi
 

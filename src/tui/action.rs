@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use airlock::Error;
 use airlock::ledger::{LedgerError, Verification};
-use airlock::ops::{ReviewReport, SignReport};
+use airlock::ops::{
+    PhaseReport, ReissueReport, RenewReport, ReviewReport, RevokeReport, SignReport,
+};
 
 use super::model::AppModel;
 
@@ -21,7 +23,7 @@ pub enum ScreenId {
     Inventory,
     /// The ledger entries and their verification.
     Ledger,
-    /// The dual-CA rotation (not in this build yet).
+    /// The dual-CA rotation: phase, checklist, begin / reissue / finish / abort.
     Rotation,
     /// Ceremony scripts (not in this build yet).
     Ceremony,
@@ -88,12 +90,32 @@ pub enum Action {
     ApproveAll,
     /// Sign the approved items: output folder, typed confirmation, passphrase.
     Sign,
+    /// Load an RBAC snapshot and show the bindings each item would match.
+    LoadRbac,
     /// Filter the inventory by text.
     FilterText,
     /// Filter the inventory to certificates expiring within N days.
     FilterExpiring,
+    /// Show only revoked certificates, or all again.
+    FilterRevoked,
+    /// Show only the certificates of the next CA, or all again.
+    FilterCa,
     /// Clear the inventory filters.
     ClearFilters,
+    /// Renew the selected certificate: output folder, typed confirmation, passphrase.
+    Renew,
+    /// Revoke the selected certificate (or all of its user's): reason, RBAC snapshot,
+    /// typed confirmation, passphrase.
+    Revoke,
+    /// Begin a rotation: the new CA's name, typed confirmation, passphrases.
+    RotateBegin,
+    /// Reissue the old CA's certificates with the new CA: output folder, confirmation,
+    /// the new CA's passphrase.
+    RotateReissue,
+    /// Finish the rotation: force and old-key options, confirmation, passphrase.
+    RotateFinish,
+    /// Abort the rotation (from overlap): confirmation, the old CA's passphrase.
+    RotateAbort,
     /// Verify the ledger (on the worker thread).
     VerifyLedger,
     /// A character typed into the focused input.
@@ -128,6 +150,12 @@ pub enum WorkEvent {
     Reviewed(Result<ReviewReport, Failure>),
     /// A batch was signed.
     Signed(Result<Box<SignOutcome>, Failure>),
+    /// A rotation step was taken.
+    Rotated(Result<Box<Refreshed<RotationDone>>, Failure>),
+    /// Certificates were renewed.
+    Renewed(Result<Box<Refreshed<RenewReport>>, Failure>),
+    /// Certificates were revoked.
+    Revoked(Result<Box<Refreshed<RevokeReport>>, Failure>),
     /// The worker stopped without reporting (it panicked): the home is no longer open.
     Stopped(Failure),
 }
@@ -139,12 +167,42 @@ pub struct SignOutcome {
     pub report: SignReport,
     /// The intake folder the officer reviewed.
     pub intake: PathBuf,
-    /// Whether a staging copy holding only the approved items was signed.
-    pub staged: bool,
-    /// The digest the officer read aloud (of the whole intake folder).
+    /// The digest the officer read aloud (the core refused to sign had it changed).
     pub reviewed_digest: String,
     /// The home reloaded after signing, or why it could not be.
     pub model: Result<AppModel, String>,
+}
+
+/// What an operation reported, and the home reloaded after it.
+#[derive(Debug, Clone)]
+pub struct Refreshed<T> {
+    /// What the operation reported.
+    pub report: T,
+    /// The home reloaded, or why it could not be.
+    pub model: Result<AppModel, String>,
+}
+
+/// A rotation step that was taken.
+#[derive(Debug, Clone)]
+pub enum RotationDone {
+    /// `begin`: the new CA is incoming.
+    Begun(PhaseReport),
+    /// `reissue`: twins signed by the new CA.
+    Reissued(Box<ReissueReport>),
+    /// `finish`: the new CA alone is trusted.
+    Finished(PhaseReport),
+    /// `abort`: back to the old CA alone.
+    Aborted(PhaseReport),
+}
+
+impl RotationDone {
+    /// The phase report of the step.
+    pub fn phase(&self) -> &PhaseReport {
+        match self {
+            Self::Begun(report) | Self::Finished(report) | Self::Aborted(report) => report,
+            Self::Reissued(report) => &report.phase,
+        }
+    }
 }
 
 /// Something that failed: what, why, and what to do about it.

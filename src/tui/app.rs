@@ -3,13 +3,23 @@
 //! owns the screen stack and the layer stack, and queues [`Job`]s for the worker.
 //!
 //! It never touches the home, a terminal or the clock: the event loop feeds it actions
-//! and takes its jobs, so tests drive it with a fixed model and no terminal. The review
-//! and signing flow lives in `app/signing.rs`.
+//! and takes its jobs, so tests drive it with a fixed model and no terminal. Each flow
+//! that ends in a job lives in its own file: review and signing in `app/signing.rs`, the
+//! rotation steps in `app/rotation.rs`, renewal, revocation and the inventory filters in
+//! `app/lifecycle.rs`. Every such flow walks through layers that hold what the next one
+//! needs; cancelling any of them drops it (passphrases included) and changes nothing.
 
+mod layer;
+mod lifecycle;
+mod rotation;
 mod signing;
+
+pub use layer::{ChoicePurpose, Layer, PathPurpose, Pending, PromptPurpose, Unlocking};
 
 use std::path::PathBuf;
 
+use airlock::keystore::DEFAULT_WORK_FACTOR;
+use airlock::secret::Passphrase;
 use ratatui::text::Line;
 use time::OffsetDateTime;
 
@@ -20,77 +30,16 @@ use super::screens::inventory::{self, InventoryState};
 use super::screens::ledger::{self, LedgerCheck, LedgerState};
 use super::screens::moved;
 use super::screens::review::ReviewState;
-use super::staging::SignPlan;
+use super::screens::rotation::{self as rotation_screen, RotationState};
 use super::text;
 use super::theme::Theme;
 use super::widgets::Outcome;
 use super::widgets::confirm::ConfirmDialog;
 use super::widgets::error::ErrorDialog;
 use super::widgets::pager::Pager;
-use super::widgets::passphrase::PassphrasePrompt;
 use super::widgets::path_input::PathInput;
 use super::widgets::prompt::TextPrompt;
 use super::worker::Job;
-
-/// A modal layer. The top one owns the keys.
-#[derive(Debug)]
-pub enum Layer {
-    /// The help overlay.
-    Help(Pager),
-    /// A detail or summary.
-    Pager(Pager),
-    /// An error.
-    Error(ErrorDialog),
-    /// A confirmation, holding what waits on it.
-    Confirm(ConfirmDialog, Pending),
-    /// The passphrase prompt, holding the plan it will sign.
-    Passphrase(PassphrasePrompt, SignPlan),
-    /// A folder path.
-    Path(PathInput, PathPurpose),
-    /// A text prompt.
-    Prompt(TextPrompt, PromptPurpose),
-}
-
-impl Layer {
-    fn mode(&self) -> Mode {
-        match self {
-            Self::Help(_) => Mode::Help,
-            Self::Pager(_) => Mode::Pager,
-            Self::Error(_) => Mode::Error,
-            Self::Confirm(..) => Mode::Confirm,
-            Self::Passphrase(..) => Mode::Passphrase,
-            Self::Path(..) => Mode::PathInput,
-            Self::Prompt(..) => Mode::Prompt,
-        }
-    }
-}
-
-/// What waits on a confirmation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pending {
-    /// Signing (the passphrase is asked next).
-    Sign(SignPlan),
-    /// Quitting once the work in flight is done.
-    Quit,
-}
-
-/// What a path input is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathPurpose {
-    /// The intake folder to review.
-    OpenIntake,
-    /// The output folder for signing.
-    SignOut,
-}
-
-/// What a text prompt is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptPurpose {
-    /// The inventory text filter.
-    FilterText,
-    /// The inventory "expiring within N days" filter.
-    ExpiringDays,
-}
 
 /// Work in flight on the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,13 +48,19 @@ pub enum Work {
     Verifying,
     /// Reading and judging a folder.
     Reviewing(PathBuf),
-    /// Signing.
-    Signing {
+    /// Signing certificates, with a gauge.
+    Batch {
+        /// `signing`, `reissuing`, `renewing`.
+        label: &'static str,
         /// Signed so far.
         done: usize,
         /// Of.
         total: usize,
     },
+    /// A rotation step without a gauge (`beginning the rotation`, ...).
+    Rotating(&'static str),
+    /// Revoking.
+    Revoking,
 }
 
 impl Work {
@@ -114,7 +69,9 @@ impl Work {
         match self {
             Self::Verifying => "verifying the ledger".to_owned(),
             Self::Reviewing(folder) => format!("reading '{}'", text::path(folder)),
-            Self::Signing { done, total } => format!("signing ({done} of {total} done)"),
+            Self::Batch { label, done, total } => format!("{label} ({done} of {total} done)"),
+            Self::Rotating(what) => (*what).to_owned(),
+            Self::Revoking => "revoking".to_owned(),
         }
     }
 }
@@ -138,12 +95,18 @@ pub struct App {
     pub inventory: InventoryState,
     /// The ledger screen.
     pub ledger: LedgerState,
+    /// The rotation screen.
+    pub rotation: RotationState,
     /// The last ledger verification.
     pub ledger_check: LedgerCheck,
     /// Work in flight.
     pub work: Option<Work>,
     /// A one-line message for the status bar.
     pub notice: Option<String>,
+    /// scrypt work factor protecting a new CA's key (`begin`).
+    pub work_factor: u8,
+    /// A folder to review as soon as the work in flight is done, and the notice saying so.
+    queued_intake: Option<(PathBuf, String)>,
     jobs: Vec<Job>,
     quit_when_idle: bool,
     quit: bool,
@@ -161,9 +124,12 @@ impl App {
             review: ReviewState::default(),
             inventory: InventoryState::default(),
             ledger: LedgerState::default(),
+            rotation: RotationState::default(),
             ledger_check: LedgerCheck::Unchecked,
             work: None,
             notice: None,
+            work_factor: DEFAULT_WORK_FACTOR,
+            queued_intake: None,
             jobs: Vec::new(),
             quit_when_idle: false,
             quit: false,
@@ -213,8 +179,35 @@ impl App {
         true
     }
 
+    /// Says so and returns true when work is in flight (a flow should not start).
+    fn busy(&mut self) -> bool {
+        match &self.work {
+            Some(work) => {
+                self.notice = Some(format!(
+                    "busy {}: wait for it to finish, then try again",
+                    work.describe()
+                ));
+                true
+            }
+            None => false,
+        }
+    }
+
     fn fail(&mut self, failure: Failure) {
         self.layers.push(Layer::Error(ErrorDialog { failure }));
+    }
+
+    /// Takes the home as reloaded after an operation, or says why it could not be.
+    fn refresh(&mut self, model: Result<AppModel, String>, done: &str) {
+        match model {
+            Ok(model) => self.model = model,
+            Err(reason) => {
+                self.notice = Some(format!(
+                    "{done}, but the screens could not be refreshed: {}",
+                    text::shown(&reason)
+                ));
+            }
+        }
     }
 
     /// Applies one action: the only way the UI state changes.
@@ -268,6 +261,7 @@ impl App {
                 Err(message) => self.notice = Some(message),
             },
             Action::Sign => self.ask_sign(),
+            Action::LoadRbac => self.ask_rbac(),
             Action::FilterText => self.layers.push(Layer::Prompt(
                 TextPrompt::new(
                     "Filter by text",
@@ -280,7 +274,7 @@ impl App {
             Action::FilterExpiring => self.layers.push(Layer::Prompt(
                 TextPrompt::new(
                     "Expiring within how many days?",
-                    "unexpired certificates ending within N days; empty shows all",
+                    "active certificates ending within N days; empty shows all",
                     self.inventory
                         .expiring_within
                         .map(|days| days.to_string())
@@ -289,10 +283,18 @@ impl App {
                 ),
                 PromptPurpose::ExpiringDays,
             )),
+            Action::FilterRevoked => self.toggle_revoked(),
+            Action::FilterCa => self.next_ca_filter(),
             Action::ClearFilters => {
                 self.inventory = InventoryState::default();
                 self.notice = Some("filters cleared".to_owned());
             }
+            Action::Renew => self.ask_renew(),
+            Action::Revoke => self.ask_revoke(),
+            Action::RotateBegin => self.ask_begin(),
+            Action::RotateReissue => self.ask_reissue(),
+            Action::RotateFinish => self.ask_finish(),
+            Action::RotateAbort => self.ask_abort(),
             Action::VerifyLedger => {
                 if self.start(Job::Verify, Work::Verifying) {
                     self.ledger_check = LedgerCheck::Running;
@@ -328,62 +330,105 @@ impl App {
             }
             Layer::Confirm(mut dialog, pending) => match dialog.handle(action) {
                 Outcome::Pending => self.layers.push(Layer::Confirm(dialog, pending)),
-                Outcome::Cancelled => {
-                    self.notice = Some(match pending {
-                        Pending::Sign(_) => "signing cancelled: nothing was signed".to_owned(),
-                        Pending::Quit => "still here".to_owned(),
-                    });
-                }
+                Outcome::Cancelled => self.notice = Some(pending.cancelled().to_owned()),
                 Outcome::Done(()) => self.on_confirmed(pending),
             },
-            Layer::Passphrase(mut prompt, plan) => match prompt.handle(action) {
-                Outcome::Pending => self.layers.push(Layer::Passphrase(prompt, plan)),
-                Outcome::Cancelled => {
-                    self.notice = Some("signing cancelled: nothing was signed".to_owned());
-                }
-                Outcome::Done(passphrase) => self.start_sign(plan, passphrase),
+            Layer::Passphrase(mut prompt, unlocking) => match prompt.handle(action) {
+                Outcome::Pending => self.layers.push(Layer::Passphrase(prompt, unlocking)),
+                Outcome::Cancelled => self.notice = Some(unlocking.cancelled().to_owned()),
+                Outcome::Done(passphrase) => self.on_unlocked(unlocking, passphrase),
             },
             Layer::Path(mut input, purpose) => match input.handle(action) {
                 Outcome::Pending => self.layers.push(Layer::Path(input, purpose)),
                 Outcome::Cancelled => {}
-                Outcome::Done(path) => match purpose {
-                    PathPurpose::OpenIntake => self.on_screen(Action::OpenIntake(path)),
-                    PathPurpose::SignOut => self.confirm_sign(input, path),
-                },
+                Outcome::Done(path) => self.on_path(input, purpose, path),
             },
             Layer::Prompt(mut prompt, purpose) => match prompt.handle(action) {
                 Outcome::Pending => self.layers.push(Layer::Prompt(prompt, purpose)),
                 Outcome::Cancelled => {}
-                Outcome::Done(typed) => {
-                    match purpose {
-                        PromptPurpose::FilterText => self.inventory.text = typed,
-                        PromptPurpose::ExpiringDays => {
-                            self.inventory.expiring_within = typed.parse().ok();
-                        }
-                    }
-                    self.inventory.selected = 0;
-                }
+                Outcome::Done(typed) => self.on_prompt(prompt, purpose, typed),
+            },
+            Layer::Choice(mut choice, purpose) => match choice.handle(action) {
+                Outcome::Pending => self.layers.push(Layer::Choice(choice, purpose)),
+                Outcome::Cancelled => {}
+                Outcome::Done(index) => self.on_choice(purpose, index),
             },
         }
     }
 
     fn on_confirmed(&mut self, pending: Pending) {
         match pending {
-            Pending::Sign(plan) => self.ask_passphrase(plan),
+            Pending::Sign(plan) => self.ask_unlock(Unlocking::Sign(plan)),
             Pending::Quit => {
                 self.quit_when_idle = true;
                 self.quit = self.work.is_none();
                 self.notice =
                     Some("airlock quits as soon as the work in flight is done".to_owned());
             }
+            Pending::Begin(plan) => self.ask_unlock(Unlocking::BeginOld(plan)),
+            Pending::Reissue(out) => self.ask_unlock(Unlocking::Reissue(out)),
+            Pending::Finish(plan) => self.ask_unlock(Unlocking::Finish(plan)),
+            Pending::Abort => self.ask_unlock(Unlocking::Abort),
+            Pending::Renew(plan) => self.ask_unlock(Unlocking::Renew(plan)),
+            Pending::Revoke(plan) => self.ask_unlock(Unlocking::Revoke(plan)),
+        }
+    }
+
+    fn on_unlocked(&mut self, unlocking: Unlocking, passphrase: Passphrase) {
+        match unlocking {
+            Unlocking::Sign(plan) => self.start_sign(plan, passphrase),
+            Unlocking::Renew(plan) => self.start_renew(plan, passphrase),
+            Unlocking::Revoke(plan) => self.start_revoke(plan, passphrase),
+            rotation => self.unlocked_rotation(rotation, passphrase),
+        }
+    }
+
+    fn on_path(&mut self, input: PathInput, purpose: PathPurpose, path: PathBuf) {
+        match purpose {
+            PathPurpose::OpenIntake => self.open_intake(path),
+            PathPurpose::SignOut => self.confirm_sign(input, path),
+            PathPurpose::ReviewRbac => self.load_rbac(path),
+            PathPurpose::ReissueOut => self.confirm_reissue(path),
+            PathPurpose::RenewOut(mut plan) => {
+                plan.out = path;
+                self.confirm_renew(plan);
+            }
+            PathPurpose::RevokeRbac(mut plan) => {
+                plan.rbac = (!path.as_os_str().is_empty()).then_some(path);
+                self.confirm_revoke(plan);
+            }
+        }
+    }
+
+    fn on_prompt(&mut self, prompt: TextPrompt, purpose: PromptPurpose, typed: String) {
+        match purpose {
+            PromptPurpose::FilterText => {
+                self.inventory.text = typed;
+                self.inventory.selected = 0;
+            }
+            PromptPurpose::ExpiringDays => {
+                self.inventory.expiring_within = typed.parse().ok();
+                self.inventory.selected = 0;
+            }
+            PromptPurpose::NewCaName => self.confirm_begin(prompt, &typed),
+            PromptPurpose::ForceReason(plan) => self.force_reason(prompt, plan, &typed),
+            PromptPurpose::RevokeReason(plan) => self.revoke_reason(prompt, plan, &typed),
+        }
+    }
+
+    fn on_choice(&mut self, purpose: ChoicePurpose, index: usize) {
+        match purpose {
+            ChoicePurpose::FinishForce(plan) => self.finish_forced(plan, index),
+            ChoicePurpose::FinishOldKey(plan) => self.finish_old_key(plan, index),
+            ChoicePurpose::RevokeScope(plan) => self.revoke_scope(plan, index),
         }
     }
 
     fn on_work(&mut self, event: WorkEvent) {
         match event {
             WorkEvent::Progress { done, total } => {
-                if let Some(Work::Signing { .. }) = self.work {
-                    self.work = Some(Work::Signing { done, total });
+                if let Some(Work::Batch { label, .. }) = self.work {
+                    self.work = Some(Work::Batch { label, done, total });
                 }
             }
             WorkEvent::Verified(result) => {
@@ -417,6 +462,7 @@ impl App {
                     }
                     Err(failure) => {
                         self.review.loading = None;
+                        self.review.loading_rbac = None;
                         self.fail(failure);
                     }
                 }
@@ -424,7 +470,28 @@ impl App {
             WorkEvent::Signed(result) => {
                 self.work = None;
                 match result {
-                    Ok(outcome) => self.signed(&outcome),
+                    Ok(outcome) => self.signed(*outcome),
+                    Err(failure) => self.fail(failure),
+                }
+            }
+            WorkEvent::Rotated(result) => {
+                self.work = None;
+                match result {
+                    Ok(done) => self.rotated(*done),
+                    Err(failure) => self.fail(failure),
+                }
+            }
+            WorkEvent::Renewed(result) => {
+                self.work = None;
+                match result {
+                    Ok(done) => self.renewed(*done),
+                    Err(failure) => self.fail(failure),
+                }
+            }
+            WorkEvent::Revoked(result) => {
+                self.work = None;
+                match result {
+                    Ok(done) => self.revoked(*done),
                     Err(failure) => self.fail(failure),
                 }
             }
@@ -435,6 +502,14 @@ impl App {
         }
         if self.quit_when_idle && self.work.is_none() {
             self.quit = true;
+        } else if self.work.is_none()
+            && let Some((folder, notice)) = self.queued_intake.take()
+        {
+            // The notice said it would wait; a notice put up since (a repair) stays.
+            if self.notice.as_ref() == Some(&notice) {
+                self.notice = None;
+            }
+            self.open_intake(folder);
         }
     }
 
@@ -467,14 +542,19 @@ impl App {
                 self.review.selected = moved(self.review.selected, self.review.len(), action);
             }
             ScreenId::Inventory => {
-                let len = self.inventory.rows(&self.model.issued, self.now).len();
+                let len = self.inventory.rows(&self.model.certs, self.now).len();
                 self.inventory.selected = moved(self.inventory.selected, len, action);
             }
             ScreenId::Ledger => {
                 let len = self.model.entries.len();
                 self.ledger.selected = moved(self.ledger.selected, len, action);
             }
-            ScreenId::Dashboard | ScreenId::Rotation | ScreenId::Ceremony => {}
+            ScreenId::Rotation => {
+                // The view stops at the last page; the line count bounds it from above.
+                let len = rotation_screen::lines(self).len();
+                self.rotation.scroll = moved(self.rotation.scroll, len, action);
+            }
+            ScreenId::Dashboard | ScreenId::Ceremony => {}
         }
     }
 
@@ -492,7 +572,7 @@ impl App {
             "In dialogs: Esc cancels; a dangerous act needs its phrase typed and the focus moved to it (Tab).",
         ));
         lines.push(Line::from(
-            "Symbols: ✔ accepted/approved/verified · ✘ rejected/broken · ⊘ denied · ? undecided · ! attention",
+            "Symbols: ✔ accepted/approved/verified/active · ✘ rejected/broken/expired · ⊘ denied/revoked · ? undecided · ! attention · ● current phase · ○ to come",
         ));
         self.layers.push(Layer::Help(Pager::new(
             &format!("Help: {}", mode.title()),
@@ -510,16 +590,13 @@ impl App {
                 ),
                 None => return,
             },
-            ScreenId::Inventory => {
-                let rows = self.inventory.rows(&self.model.issued, self.now);
-                match rows.get(self.inventory.selected) {
-                    Some(cert) => (
-                        format!("Certificate {}", text::shown(&cert.user)),
-                        inventory::detail(cert, self.now, theme),
-                    ),
-                    None => return,
-                }
-            }
+            ScreenId::Inventory => match self.inventory.selection(&self.model, self.now) {
+                Some(cert) => (
+                    format!("Certificate {}", text::shown(&cert.issued.user)),
+                    inventory::detail(cert, &self.model, self.now, theme),
+                ),
+                None => return,
+            },
             ScreenId::Ledger => match self.model.entries.get(self.ledger.selected) {
                 Some(entry) => (
                     format!("Ledger entry {}", entry.seq),
@@ -527,7 +604,11 @@ impl App {
                 ),
                 None => return,
             },
-            ScreenId::Dashboard | ScreenId::Rotation | ScreenId::Ceremony => return,
+            ScreenId::Rotation => (
+                "Deployment checklist".to_owned(),
+                rotation_screen::checklist_detail(&self.model, theme),
+            ),
+            ScreenId::Dashboard | ScreenId::Ceremony => return,
         };
         self.layers.push(Layer::Pager(Pager::new(&title, lines)));
     }
@@ -535,40 +616,8 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
-    use age::secrecy::ExposeSecret as _;
-
     use super::*;
-    use crate::tui::action::Failure;
-    use crate::tui::fixture::{self, work};
-    use crate::tui::screens::review::Decision;
-
-    fn failure(what: &str) -> Failure {
-        Failure {
-            what: what.to_owned(),
-            message: vec!["wrong passphrase for CA 'kubernetes'".to_owned()],
-            hint: "nothing was changed; try again".to_owned(),
-            line: None,
-        }
-    }
-
-    fn type_text(app: &mut App, text: &str) {
-        for character in text.chars() {
-            app.update(Action::Type(character));
-        }
-    }
-
-    /// Reviewing, both accepted items approved, the confirmation open.
-    fn at_confirmation() -> App {
-        let mut app = fixture::reviewing(fixture::app());
-        app.update(Action::ApproveAll);
-        app.update(Action::Sign);
-        assert_eq!(app.mode(), Mode::PathInput);
-        app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Confirm);
-        app
-    }
+    use crate::tui::fixture::{self, failure, work};
 
     #[test]
     fn the_ledger_is_verified_at_start() {
@@ -687,9 +736,9 @@ mod tests {
         let mut app = fixture::app();
         app.update(Action::GoTo(ScreenId::Ledger));
         app.update(Action::Bottom);
-        assert_eq!(app.ledger.selected, 5);
+        assert_eq!(app.ledger.selected, 7);
         app.update(Action::Down);
-        assert_eq!(app.ledger.selected, 5);
+        assert_eq!(app.ledger.selected, 7);
         app.update(Action::PageUp);
         assert_eq!(app.ledger.selected, 0);
         app.update(Action::PageDown);
@@ -699,9 +748,10 @@ mod tests {
         app.update(Action::Down);
         app.update(Action::Down);
         app.update(Action::Down);
-        assert_eq!(app.inventory.selected, 2);
+        app.update(Action::Down);
+        assert_eq!(app.inventory.selected, 3, "four certificates");
         app.update(Action::Up);
-        assert_eq!(app.inventory.selected, 1);
+        assert_eq!(app.inventory.selected, 2);
         // Nothing to move on the dashboard.
         app.update(Action::GoTo(ScreenId::Dashboard));
         app.update(Action::Down);
@@ -731,264 +781,6 @@ mod tests {
     }
 
     #[test]
-    fn opening_a_folder_reviews_it_on_the_worker() {
-        let mut app = fixture::app();
-        app.update(Action::OpenIntakePrompt);
-        assert_eq!(app.mode(), Mode::PathInput);
-        let Some(Layer::Path(input, PathPurpose::OpenIntake)) = app.layers.last_mut() else {
-            panic!("a path input");
-        };
-        input.text.clear();
-        type_text(&mut app, "/media/usb/requestsx");
-        app.update(Action::Erase);
-        app.update(Action::Submit);
-        assert!(app.layers.is_empty());
-        assert_eq!(app.screen(), ScreenId::Review);
-        let jobs = app.take_jobs();
-        let [Job::Review(folder)] = jobs.as_slice() else {
-            panic!("one review job, not {jobs:?}");
-        };
-        assert_eq!(folder, &PathBuf::from("/media/usb/requests"));
-        assert_eq!(app.review.loading.as_deref(), Some(folder.as_path()));
-        app.update(work(WorkEvent::Reviewed(Ok(fixture::review_report()))));
-        assert_eq!(app.review.len(), 3);
-        assert!(app.work.is_none());
-    }
-
-    #[test]
-    fn cancelling_the_folder_prompt_does_nothing() {
-        let mut app = fixture::app();
-        app.update(Action::OpenIntakePrompt);
-        app.update(Action::Complete);
-        app.update(Action::Cancel);
-        assert!(app.layers.is_empty());
-        assert!(app.take_jobs().is_empty());
-    }
-
-    #[test]
-    fn a_failed_review_shows_an_error_and_the_app_goes_on() {
-        let mut app = fixture::app();
-        app.update(Action::OpenIntake(PathBuf::from("/nowhere")));
-        app.update(work(WorkEvent::Reviewed(Err(failure(
-            "cannot review the folder",
-        )))));
-        assert_eq!(app.mode(), Mode::Error);
-        assert!(app.review.loading.is_none());
-        app.update(Action::Down);
-        assert_eq!(app.mode(), Mode::Error, "only Enter or Esc closes it");
-        app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Review);
-        app.update(Action::OpenIntake(PathBuf::from("/media/usb/requests")));
-        assert_eq!(app.take_jobs().len(), 2, "the failed job and the new one");
-    }
-
-    #[test]
-    fn approving_denying_and_rejected_items() {
-        let mut app = fixture::reviewing(fixture::app());
-        app.update(Action::Approve);
-        app.update(Action::Deny);
-        assert_eq!(
-            app.review.decisions[..2],
-            [Decision::Approved, Decision::Denied]
-        );
-        assert_eq!(app.review.selected, 2);
-        app.update(Action::Approve);
-        assert!(
-            app.notice
-                .as_deref()
-                .is_some_and(|notice| notice.contains("never be approved"))
-        );
-        app.update(Action::Deny);
-        assert!(
-            app.notice
-                .as_deref()
-                .is_some_and(|notice| notice.contains("rejected"))
-        );
-        assert_eq!(app.review.decisions[2], Decision::Undecided);
-        app.update(Action::ApproveAll);
-        assert_eq!(app.review.counts().approved, 2);
-        assert_eq!(app.notice.as_deref(), Some("approved 2 accepted items"));
-    }
-
-    #[test]
-    fn signing_needs_a_review_and_an_approval() {
-        let mut app = fixture::app();
-        app.update(Action::Sign);
-        assert!(app.layers.is_empty());
-        assert!(
-            app.notice
-                .as_deref()
-                .is_some_and(|notice| notice.contains("open an intake"))
-        );
-        app.update(Action::ApproveAll);
-        assert!(app.notice.is_some());
-        let mut app = fixture::reviewing(app);
-        app.update(Action::Sign);
-        assert!(app.layers.is_empty());
-        assert!(
-            app.notice
-                .as_deref()
-                .is_some_and(|notice| notice.contains("approve at least one"))
-        );
-    }
-
-    #[test]
-    fn signing_without_a_ca_explains_what_to_do() {
-        let mut model = fixture::model();
-        model.status.cas.clear();
-        let mut app = fixture::reviewing(fixture::app_with(model, Theme::plain()));
-        app.update(Action::ApproveAll);
-        app.update(Action::Sign);
-        let Some(Layer::Error(dialog)) = app.layers.last() else {
-            panic!("an error dialog");
-        };
-        assert!(dialog.failure.hint.contains("airlock init"));
-    }
-
-    #[test]
-    fn the_output_folder_must_differ_from_the_intake() {
-        let mut app = fixture::reviewing(fixture::app());
-        app.update(Action::ApproveAll);
-        app.update(Action::Sign);
-        let Some(Layer::Path(input, PathPurpose::SignOut)) = app.layers.last_mut() else {
-            panic!("the output folder prompt");
-        };
-        assert_eq!(input.text, "/media/usb/requests-signed");
-        input.text = "/media/usb/requests".to_owned();
-        app.update(Action::Submit);
-        let Some(Layer::Path(input, PathPurpose::SignOut)) = app.layers.last() else {
-            panic!("asked again");
-        };
-        assert!(input.warning.is_some());
-    }
-
-    #[test]
-    fn confirm_then_cancel_signs_nothing() {
-        let mut app = at_confirmation();
-        type_text(&mut app, "sign");
-        // The focus is still on Cancel: Enter cancels.
-        app.update(Action::Submit);
-        assert!(app.layers.is_empty());
-        assert!(app.take_jobs().is_empty());
-        assert_eq!(
-            app.notice.as_deref(),
-            Some("signing cancelled: nothing was signed")
-        );
-        let mut app = at_confirmation();
-        app.update(Action::NextFocus);
-        app.update(Action::Cancel);
-        assert!(app.layers.is_empty());
-        assert!(app.take_jobs().is_empty());
-    }
-
-    #[test]
-    fn confirm_without_the_phrase_does_not_act() {
-        let mut app = at_confirmation();
-        type_text(&mut app, "sing");
-        app.update(Action::NextFocus);
-        app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Confirm);
-        app.update(Action::Erase);
-        app.update(Action::Erase);
-        type_text(&mut app, "gn");
-        app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Passphrase);
-    }
-
-    #[test]
-    fn cancelling_the_passphrase_signs_nothing() {
-        let mut app = at_confirmation();
-        type_text(&mut app, "sign");
-        app.update(Action::NextFocus);
-        app.update(Action::Submit);
-        type_text(&mut app, "secret");
-        app.update(Action::Cancel);
-        assert!(app.layers.is_empty());
-        assert!(app.take_jobs().is_empty());
-    }
-
-    #[test]
-    fn confirm_then_act_signs_the_approved_items_on_the_worker() {
-        let mut app = at_confirmation();
-        type_text(&mut app, "sign");
-        app.update(Action::NextFocus);
-        app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Passphrase);
-        type_text(&mut app, "secrex");
-        app.update(Action::Erase);
-        app.update(Action::Type('t'));
-        app.update(Action::Submit);
-        assert!(app.layers.is_empty());
-        let jobs = app.take_jobs();
-        let [Job::Sign(plan, passphrase)] = jobs.as_slice() else {
-            panic!("one sign job, not {jobs:?}");
-        };
-        assert_eq!(passphrase.expose_secret(), "secret");
-        assert_eq!(plan.approved.len(), 2);
-        assert!(plan.withheld.is_empty());
-        assert_eq!(plan.out, PathBuf::from("/media/usb/requests-signed"));
-        assert_eq!(plan.digest, fixture::DIGEST);
-        assert_eq!(app.work, Some(Work::Signing { done: 0, total: 2 }));
-
-        app.update(work(WorkEvent::Progress { done: 1, total: 2 }));
-        assert_eq!(app.work, Some(Work::Signing { done: 1, total: 2 }));
-        app.update(work(WorkEvent::Signed(Ok(Box::new(
-            fixture::sign_outcome(),
-        )))));
-        assert!(app.work.is_none());
-        assert_eq!(app.mode(), Mode::Pager);
-        assert_eq!(
-            app.review.signed,
-            Some(PathBuf::from("/media/usb/requests-signed"))
-        );
-        app.update(Action::Cancel);
-        // A signed batch is not signed or changed again.
-        app.update(Action::Sign);
-        assert!(app.layers.is_empty());
-        app.update(Action::Deny);
-        assert!(
-            app.notice
-                .as_deref()
-                .is_some_and(|notice| notice.contains("signed"))
-        );
-    }
-
-    #[test]
-    fn only_approved_items_are_in_the_plan() {
-        let mut app = fixture::reviewing(fixture::app());
-        app.update(Action::Down);
-        app.update(Action::Approve);
-        app.update(Action::Sign);
-        app.update(Action::Submit);
-        let Some(Layer::Confirm(_, Pending::Sign(plan))) = app.layers.last() else {
-            panic!("the confirmation");
-        };
-        let report = fixture::review_report();
-        let bob = report.items[1].csr_sha256.clone().expect("hash");
-        let alice = report.items[0].csr_sha256.clone().expect("hash");
-        assert_eq!(plan.approved.iter().collect::<Vec<_>>(), vec![&bob]);
-        assert_eq!(plan.withheld.iter().collect::<Vec<_>>(), vec![&alice]);
-    }
-
-    #[test]
-    fn a_failed_signing_shows_what_to_do_and_keeps_the_review() {
-        let mut app = at_confirmation();
-        type_text(&mut app, "sign");
-        app.update(Action::NextFocus);
-        app.update(Action::Submit);
-        type_text(&mut app, "wrong");
-        app.update(Action::Submit);
-        let _ = app.take_jobs();
-        app.update(work(WorkEvent::Signed(Err(failure("signing failed")))));
-        assert_eq!(app.mode(), Mode::Error);
-        app.update(Action::Cancel);
-        assert!(app.review.signed.is_none());
-        assert_eq!(app.review.counts().approved, 2);
-        app.update(Action::Sign);
-        assert_eq!(app.mode(), Mode::PathInput, "the officer can try again");
-    }
-
-    #[test]
     fn progress_outside_signing_is_ignored_and_a_lost_worker_is_reported() {
         let mut app = fixture::app();
         app.update(work(WorkEvent::Progress { done: 1, total: 2 }));
@@ -999,28 +791,6 @@ mod tests {
         ))));
         assert!(app.work.is_none());
         assert_eq!(app.mode(), Mode::Error);
-    }
-
-    #[test]
-    fn inventory_filters() {
-        let mut app = fixture::app();
-        app.update(Action::GoTo(ScreenId::Inventory));
-        app.update(Action::FilterText);
-        assert_eq!(app.mode(), Mode::Prompt);
-        type_text(&mut app, "bob");
-        app.update(Action::Submit);
-        assert_eq!(app.inventory.text, "bob");
-        app.update(Action::FilterExpiring);
-        type_text(&mut app, "3x0");
-        app.update(Action::Submit);
-        assert_eq!(app.inventory.expiring_within, Some(30));
-        app.update(Action::FilterText);
-        type_text(&mut app, "zzz");
-        app.update(Action::Cancel);
-        assert_eq!(app.inventory.text, "bob", "Esc keeps the filter as it was");
-        app.update(Action::ClearFilters);
-        assert!(app.inventory.text.is_empty());
-        assert!(app.inventory.expiring_within.is_none());
     }
 
     #[test]

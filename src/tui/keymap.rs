@@ -21,7 +21,7 @@ pub enum Mode {
     Inventory,
     /// The ledger.
     Ledger,
-    /// The rotation placeholder.
+    /// The rotation.
     Rotation,
     /// The ceremony placeholder.
     Ceremony,
@@ -37,14 +37,16 @@ pub enum Mode {
     Passphrase,
     /// The path input with completion.
     PathInput,
-    /// A one-line text prompt (inventory filters).
+    /// A one-line text prompt (filters, names, reasons).
     Prompt,
+    /// A choice among options.
+    Choice,
 }
 
 impl Mode {
     /// Every mode.
     #[cfg(test)]
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Global,
         Self::Dashboard,
         Self::Review,
@@ -59,6 +61,7 @@ impl Mode {
         Self::Passphrase,
         Self::PathInput,
         Self::Prompt,
+        Self::Choice,
     ];
 
     /// The mode of a screen.
@@ -109,8 +112,9 @@ impl Mode {
             Self::Error => "Error",
             Self::Confirm => "Confirmation",
             Self::Passphrase => "Passphrase",
-            Self::PathInput => "Folder",
-            Self::Prompt => "Filter",
+            Self::PathInput => "Path",
+            Self::Prompt => "Text",
+            Self::Choice => "Choice",
         }
     }
 }
@@ -315,6 +319,13 @@ static BINDINGS: &[Binding] = &[
     bind(M::Review, Key::char('s'), A::Sign, "sign", true),
     bind(M::Review, Key::char('o'), A::OpenIntakePrompt, "open", true),
     bind(M::Review, Key::plain(K::Enter), A::Detail, "detail", true),
+    bind(
+        M::Review,
+        Key::char('b'),
+        A::LoadRbac,
+        "RBAC bindings",
+        true,
+    ),
     // Inventory.
     bind(M::Inventory, Key::plain(K::Up), A::Up, "previous", false),
     bind(M::Inventory, Key::char('k'), A::Up, "previous", false),
@@ -336,6 +347,8 @@ static BINDINGS: &[Binding] = &[
     ),
     bind(M::Inventory, Key::plain(K::Home), A::Top, "first", false),
     bind(M::Inventory, Key::plain(K::End), A::Bottom, "last", false),
+    bind(M::Inventory, Key::char('n'), A::Renew, "renew", true),
+    bind(M::Inventory, Key::char('R'), A::Revoke, "revoke", true),
     bind(M::Inventory, Key::char('/'), A::FilterText, "filter", true),
     bind(
         M::Inventory,
@@ -344,13 +357,27 @@ static BINDINGS: &[Binding] = &[
         "expiring",
         true,
     ),
-    bind(M::Inventory, Key::char('c'), A::ClearFilters, "clear", true),
+    bind(
+        M::Inventory,
+        Key::char('x'),
+        A::FilterRevoked,
+        "revoked",
+        true,
+    ),
     bind(
         M::Inventory,
         Key::plain(K::Enter),
         A::Detail,
         "detail",
         true,
+    ),
+    bind(M::Inventory, Key::char('i'), A::FilterCa, "by CA", false),
+    bind(
+        M::Inventory,
+        Key::char('c'),
+        A::ClearFilters,
+        "clear",
+        false,
     ),
     // Ledger.
     bind(M::Ledger, Key::plain(K::Up), A::Up, "previous", false),
@@ -375,6 +402,50 @@ static BINDINGS: &[Binding] = &[
     bind(M::Ledger, Key::plain(K::End), A::Bottom, "last", false),
     bind(M::Ledger, Key::char('v'), A::VerifyLedger, "verify", true),
     bind(M::Ledger, Key::plain(K::Enter), A::Detail, "detail", true),
+    // Rotation.
+    bind(M::Rotation, Key::char('b'), A::RotateBegin, "begin", true),
+    bind(
+        M::Rotation,
+        Key::char('r'),
+        A::RotateReissue,
+        "reissue",
+        true,
+    ),
+    bind(M::Rotation, Key::char('f'), A::RotateFinish, "finish", true),
+    bind(M::Rotation, Key::char('x'), A::RotateAbort, "abort", true),
+    bind(
+        M::Rotation,
+        Key::plain(K::Enter),
+        A::Detail,
+        "checklist",
+        true,
+    ),
+    bind(M::Rotation, Key::plain(K::Up), A::Up, "scroll up", false),
+    bind(M::Rotation, Key::char('k'), A::Up, "scroll up", false),
+    bind(
+        M::Rotation,
+        Key::plain(K::Down),
+        A::Down,
+        "scroll down",
+        false,
+    ),
+    bind(M::Rotation, Key::char('j'), A::Down, "scroll down", false),
+    bind(
+        M::Rotation,
+        Key::plain(K::PageUp),
+        A::PageUp,
+        "page up",
+        false,
+    ),
+    bind(
+        M::Rotation,
+        Key::plain(K::PageDown),
+        A::PageDown,
+        "page down",
+        false,
+    ),
+    bind(M::Rotation, Key::plain(K::Home), A::Top, "top", false),
+    bind(M::Rotation, Key::plain(K::End), A::Bottom, "bottom", false),
     // Help overlay.
     bind(M::Help, Key::plain(K::Esc), A::Cancel, "close", true),
     bind(M::Help, Key::char('?'), A::Help, "close", false),
@@ -459,7 +530,7 @@ static BINDINGS: &[Binding] = &[
         M::Passphrase,
         Key::plain(K::Enter),
         A::Submit,
-        "unlock and sign",
+        "accept",
         true,
     ),
     bind(M::Passphrase, Key::plain(K::Esc), A::Cancel, "cancel", true),
@@ -475,7 +546,7 @@ static BINDINGS: &[Binding] = &[
         M::PathInput,
         Key::plain(K::Tab),
         A::Complete,
-        "complete folder",
+        "complete name",
         true,
     ),
     bind(
@@ -503,6 +574,20 @@ static BINDINGS: &[Binding] = &[
         "erase",
         false,
     ),
+    // Choice.
+    bind(M::Choice, Key::plain(K::Up), A::Up, "previous option", true),
+    bind(M::Choice, Key::char('k'), A::Up, "previous option", false),
+    bind(M::Choice, Key::plain(K::Down), A::Down, "next option", true),
+    bind(M::Choice, Key::char('j'), A::Down, "next option", false),
+    bind(
+        M::Choice,
+        Key::plain(K::Tab),
+        A::NextFocus,
+        "next option",
+        false,
+    ),
+    bind(M::Choice, Key::plain(K::Enter), A::Submit, "take it", true),
+    bind(M::Choice, Key::plain(K::Esc), A::Cancel, "cancel", true),
 ];
 
 fn lookup(mode: Mode, key: Key) -> Option<&'static Binding> {
@@ -597,9 +682,18 @@ mod tests {
             | Action::Deny
             | Action::ApproveAll
             | Action::Sign
+            | Action::LoadRbac
             | Action::FilterText
             | Action::FilterExpiring
+            | Action::FilterRevoked
+            | Action::FilterCa
             | Action::ClearFilters
+            | Action::Renew
+            | Action::Revoke
+            | Action::RotateBegin
+            | Action::RotateReissue
+            | Action::RotateFinish
+            | Action::RotateAbort
             | Action::VerifyLedger
             | Action::Erase
             | Action::Complete
@@ -629,9 +723,18 @@ mod tests {
             Action::Deny,
             Action::ApproveAll,
             Action::Sign,
+            Action::LoadRbac,
             Action::FilterText,
             Action::FilterExpiring,
+            Action::FilterRevoked,
+            Action::FilterCa,
             Action::ClearFilters,
+            Action::Renew,
+            Action::Revoke,
+            Action::RotateBegin,
+            Action::RotateReissue,
+            Action::RotateFinish,
+            Action::RotateAbort,
             Action::VerifyLedger,
             Action::Erase,
             Action::Complete,

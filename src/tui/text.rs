@@ -21,6 +21,12 @@ pub fn shown(text: &str) -> String {
     airlock::text::inert(text, MAX_SHOWN)
 }
 
+/// Text made inert but not cut short: airlock's own long messages (a checklist step)
+/// that carry a path or a name.
+pub fn shown_whole(text: &str) -> String {
+    airlock::text::inert(text, usize::MAX)
+}
+
 /// A path, made inert.
 pub fn path(path: &Path) -> String {
     shown(&path.display().to_string())

@@ -14,6 +14,10 @@ pub const DENIED: &str = "⊘";
 pub const UNDECIDED: &str = "?";
 /// Needs attention.
 pub const WARN: &str = "!";
+/// The current step of a sequence (the rotation phase).
+pub const CURRENT: &str = "●";
+/// A step still to come.
+pub const TO_COME: &str = "○";
 /// Marks the selected row, so that selection does not depend on reverse video alone.
 pub const SELECTED: &str = "›";
 

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         ScreenId::Review => screens::review::draw(frame, body, app),
         ScreenId::Inventory => screens::inventory::draw(frame, body, app),
         ScreenId::Ledger => screens::ledger::draw(frame, body, app),
-        ScreenId::Rotation => screens::rotation::draw(frame, body, app.theme),
+        ScreenId::Rotation => screens::rotation::draw(frame, body, app),
         ScreenId::Ceremony => screens::ceremony::draw(frame, body, app.theme),
     }
     draw_status(frame, status, app);
@@ -42,6 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Layer::Passphrase(prompt, _) => prompt.render(frame, app.theme),
             Layer::Path(input, _) => input.render(frame, app.theme),
             Layer::Prompt(prompt, _) => prompt.render(frame, app.theme),
+            Layer::Choice(choice, _) => choice.render(frame, app.theme),
         }
     }
 }
@@ -75,9 +76,9 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         left,
     );
     match &app.work {
-        Some(Work::Signing { done, total }) => frame.render_widget(
+        Some(Work::Batch { label, done, total }) => frame.render_widget(
             Gauge {
-                label: "signing",
+                label,
                 done: *done,
                 total: *total,
                 theme,
@@ -125,6 +126,9 @@ fn bar_spans(entries: &[(String, &str)], width: usize, theme: Theme) -> Vec<Span
     }
     spans
 }
+
+#[cfg(test)]
+mod screenshots;
 
 #[cfg(test)]
 mod tests {
@@ -282,10 +286,8 @@ mod tests {
     }
 
     #[test]
-    fn rotation_and_ceremony_placeholders() {
+    fn ceremony_placeholder() {
         let mut app = fixture::app();
-        app.update(Action::GoTo(ScreenId::Rotation));
-        snapshot("rotation", &app);
         app.update(Action::GoTo(ScreenId::Ceremony));
         snapshot("ceremony", &app);
     }
@@ -303,7 +305,7 @@ mod tests {
         app.update(Action::OpenIntakePrompt);
         if let Some(Layer::Path(input, _)) = app.layers.last_mut() {
             input.text = "/media/usb/req".to_owned();
-            input.candidates = vec!["requests".to_owned(), "requests-2".to_owned()];
+            input.candidates = vec!["requests/".to_owned(), "requests-2/".to_owned()];
         }
         snapshot("open_folder", &app);
     }

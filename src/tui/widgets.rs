@@ -2,6 +2,7 @@
 //! into an [`Outcome`]; the app decides what an outcome means. Each draws itself over
 //! the screen, inside a bordered box, and never changes state while drawing.
 
+pub mod choice;
 pub mod confirm;
 pub mod digest;
 pub mod error;

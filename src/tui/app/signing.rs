@@ -1,9 +1,11 @@
-//! The review-and-sign flow of the app: open a folder, then sign what is approved.
+//! The review-and-sign flow of the app: open a folder (and an RBAC snapshot), then sign
+//! what is approved.
 //!
 //! Signing walks through layers, each holding what the next needs: the output folder
 //! (a path input), a typed confirmation holding the [`SignPlan`], the masked passphrase
-//! prompt holding the plan, and only then a job for the worker. Cancelling any of them
-//! drops the plan (and the passphrase) and signs nothing.
+//! prompt holding the plan, and only then a job for the worker, which signs exactly the
+//! approved CSRs and only if the folder's digest is still the one read aloud. Cancelling
+//! any of them drops the plan (and the passphrase) and signs nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -12,12 +14,10 @@ use ratatui::text::{Line, Span};
 
 use super::{App, Layer, PathPurpose, Pending, Work};
 use crate::tui::action::{Failure, ScreenId, SignOutcome};
-use crate::tui::screens::review::Counts;
-use crate::tui::staging::SignPlan;
+use crate::tui::screens::review::{Counts, SignPlan};
 use crate::tui::text;
 use crate::tui::widgets::confirm::ConfirmDialog;
 use crate::tui::widgets::pager::Pager;
-use crate::tui::widgets::passphrase::PassphrasePrompt;
 use crate::tui::widgets::path_input::PathInput;
 use crate::tui::worker::Job;
 
@@ -44,11 +44,71 @@ impl App {
         ));
     }
 
+    /// Reviews `folder` on the worker, with the RBAC snapshot loaded, if any; when work
+    /// is in flight (the ledger's verification at start), as soon as it is done.
     pub(super) fn open_intake(&mut self, folder: PathBuf) {
-        if self.start(Job::Review(folder.clone()), Work::Reviewing(folder.clone())) {
+        if let Some(work) = &self.work {
+            let notice = format!(
+                "'{}' is read as soon as {} is done",
+                text::fit_path(&folder, 40),
+                work.describe()
+            );
+            self.notice = Some(notice.clone());
+            self.review.loading = Some(folder.clone());
+            self.queued_intake = Some((folder, notice));
+            self.go_to(ScreenId::Review);
+            return;
+        }
+        let rbac = self.review.rbac.clone();
+        self.review_folder(folder, rbac);
+    }
+
+    fn review_folder(&mut self, folder: PathBuf, rbac: Option<PathBuf>) {
+        let job = Job::Review {
+            folder: folder.clone(),
+            rbac: rbac.clone(),
+        };
+        if self.start(job, Work::Reviewing(folder.clone())) {
             self.review.loading = Some(folder);
+            self.review.loading_rbac = rbac;
             self.go_to(ScreenId::Review);
         }
+    }
+
+    /// Asks for an RBAC snapshot to show each item's bindings.
+    pub(super) fn ask_rbac(&mut self) {
+        let Some(report) = &self.review.report else {
+            self.notice = Some("open an intake folder first (o)".to_owned());
+            return;
+        };
+        let initial = self.review.rbac.as_ref().map_or_else(
+            || {
+                report
+                    .intake
+                    .parent()
+                    .map(|parent| format!("{}/", parent.display()))
+                    .unwrap_or_default()
+            },
+            |rbac| rbac.display().to_string(),
+        );
+        self.layers.push(Layer::Path(
+            PathInput::new(
+                "RBAC snapshot",
+                "kubectl get clusterrolebindings,rolebindings -A -o yaml, saved to a file",
+                initial,
+            )
+            .for_file(),
+            PathPurpose::ReviewRbac,
+        ));
+    }
+
+    /// Reads the open folder again with the snapshot; decisions are kept if it is unchanged.
+    pub(super) fn load_rbac(&mut self, snapshot: PathBuf) {
+        let Some(report) = &self.review.report else {
+            return;
+        };
+        let folder = report.intake.clone();
+        self.review_folder(folder, Some(snapshot));
     }
 
     pub(super) fn ask_sign(&mut self) {
@@ -142,46 +202,51 @@ impl App {
         ));
     }
 
-    pub(super) fn ask_passphrase(&mut self, plan: SignPlan) {
-        let label = plan.ca.as_deref().map_or_else(
-            || "the CA".to_owned(),
-            |ca| format!("CA '{}'", text::shown(ca)),
-        );
-        let purpose = format!(
-            "Unlocks the CA key for this batch only: {} into {}.",
-            text::count(plan.approved_items, "certificate"),
-            text::fit_path(&plan.out, 30)
-        );
-        self.layers.push(Layer::Passphrase(
-            PassphrasePrompt::new(label, purpose),
-            plan,
-        ));
-    }
-
     pub(super) fn start_sign(&mut self, plan: SignPlan, passphrase: Passphrase) {
         let total = plan.approved_items;
         // On refusal (work in flight) the plan and the passphrase are dropped here.
         self.start(
             Job::Sign(plan, passphrase),
-            Work::Signing { done: 0, total },
+            Work::Batch {
+                label: "signing",
+                done: 0,
+                total,
+            },
         );
     }
 
-    pub(super) fn signed(&mut self, outcome: &SignOutcome) {
-        let report = &outcome.report;
-        self.review.signed = Some(report.out.clone());
-        match &outcome.model {
-            Ok(model) => self.model = model.clone(),
-            Err(reason) => {
-                self.notice = Some(format!(
-                    "signed, but the screens could not be refreshed: {}",
-                    text::shown(reason)
-                ));
-            }
-        }
-        let lines = summary(outcome, self.review.counts(), self.theme);
+    pub(super) fn signed(&mut self, outcome: SignOutcome) {
+        self.review.signed = Some(outcome.report.out.clone());
+        let lines = summary(&outcome, self.review.counts(), self.theme);
+        self.refresh(outcome.model, "signed");
         self.layers.push(Layer::Pager(Pager::new("Signed", lines)));
     }
+}
+
+/// What the passphrase prompt for signing says: whose key, and what it unlocks.
+pub(super) fn sign_prompt(plan: &SignPlan) -> (String, String) {
+    let label = plan.ca.as_deref().map_or_else(
+        || "the CA".to_owned(),
+        |ca| format!("CA '{}'", text::shown(ca)),
+    );
+    let purpose = format!(
+        "Unlocks the CA key for this batch only: {} into {}.",
+        text::count(plan.approved_items, "certificate"),
+        text::fit_path(&plan.out, 30)
+    );
+    (label, purpose)
+}
+
+/// `<name>` in `parent`, or `<name>-2`... if that exists.
+pub(super) fn unused_beside(parent: &Path, name: &str) -> PathBuf {
+    let first = parent.join(name);
+    if !first.exists() {
+        return first;
+    }
+    (2..100)
+        .map(|n| parent.join(format!("{name}-{n}")))
+        .find(|candidate| !candidate.exists())
+        .unwrap_or(first)
 }
 
 /// `<intake>-signed` beside the intake folder, or `-signed-2`... if that exists.
@@ -190,15 +255,10 @@ fn default_out(intake: &Path) -> PathBuf {
         || "intake".to_owned(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let parent = intake.parent().unwrap_or(Path::new("."));
-    let first = parent.join(format!("{name}-signed"));
-    if !first.exists() {
-        return first;
-    }
-    (2..100)
-        .map(|n| parent.join(format!("{name}-signed-{n}")))
-        .find(|candidate| !candidate.exists())
-        .unwrap_or(first)
+    unused_beside(
+        intake.parent().unwrap_or(Path::new(".")),
+        &format!("{name}-signed"),
+    )
 }
 
 /// What the summary says: what was signed, what was written where, what was not signed.
@@ -230,11 +290,20 @@ fn summary(
         "Not signed: {} denied, {} undecided, {} rejected by the policy.",
         counts.denied, counts.undecided, counts.rejected
     )));
-    if outcome.staged {
-        lines.push(Line::from(format!(
-            "Only the approved items were signed, from a staging copy; their own digest is {}.",
-            text::shown(&report.review.digest)
-        )));
+    if !report.report.withheld.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Withheld (accepted, not approved by you; in report.json)",
+            theme.title(),
+        ));
+        for withheld in &report.report.withheld {
+            lines.push(Line::from(format!(
+                "  {} {}  {}",
+                theme::DENIED,
+                text::shown(&withheld.input),
+                text::shown(&withheld.reasons.join("; "))
+            )));
+        }
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("Issued", theme.title()));
@@ -267,4 +336,400 @@ fn summary(
     lines.push(Line::from(""));
     lines.push(Line::styled("Enter or Esc: close", theme.dim()));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use age::secrecy::ExposeSecret as _;
+
+    use super::*;
+    use crate::tui::action::{Action, WorkEvent};
+    use crate::tui::fixture::{self, failure, type_text, work};
+    use crate::tui::keymap::Mode;
+    use crate::tui::screens::review::Decision;
+    use crate::tui::theme::Theme;
+
+    /// Reviewing, both accepted items approved, the confirmation open.
+    fn at_confirmation() -> App {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::ApproveAll);
+        app.update(Action::Sign);
+        assert_eq!(app.mode(), Mode::PathInput);
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Confirm);
+        app
+    }
+
+    #[test]
+    fn opening_a_folder_reviews_it_on_the_worker() {
+        let mut app = fixture::app();
+        app.update(Action::OpenIntakePrompt);
+        assert_eq!(app.mode(), Mode::PathInput);
+        let Some(Layer::Path(input, PathPurpose::OpenIntake)) = app.layers.last_mut() else {
+            panic!("a path input");
+        };
+        input.text.clear();
+        type_text(&mut app, "/media/usb/requestsx");
+        app.update(Action::Erase);
+        app.update(Action::Submit);
+        assert!(app.layers.is_empty());
+        assert_eq!(app.screen(), ScreenId::Review);
+        let jobs = app.take_jobs();
+        let [Job::Review { folder, rbac: None }] = jobs.as_slice() else {
+            panic!("one review job, not {jobs:?}");
+        };
+        assert_eq!(folder, &PathBuf::from("/media/usb/requests"));
+        assert_eq!(app.review.loading.as_deref(), Some(folder.as_path()));
+        app.update(work(WorkEvent::Reviewed(Ok(fixture::review_report()))));
+        assert_eq!(app.review.len(), 3);
+        assert!(app.work.is_none());
+    }
+
+    #[test]
+    fn a_folder_given_while_busy_is_read_once_the_work_is_done() {
+        let mut app = App::new(fixture::model(), Theme::plain(), fixture::now());
+        assert!(matches!(app.take_jobs().as_slice(), [Job::Verify]));
+        app.update(Action::OpenIntake(PathBuf::from("/media/usb/requests")));
+        assert!(app.take_jobs().is_empty(), "the verification is in flight");
+        assert_eq!(app.screen(), ScreenId::Review);
+        assert!(app.review.loading.is_some());
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|n| n.contains("as soon as"))
+        );
+        app.update(work(WorkEvent::Verified(Ok(fixture::verification()))));
+        let jobs = app.take_jobs();
+        assert!(
+            matches!(jobs.as_slice(), [Job::Review { folder, .. }] if folder.ends_with("requests")),
+            "{jobs:?}"
+        );
+        assert!(app.notice.is_none(), "the waiting is over");
+        app.update(work(WorkEvent::Reviewed(Ok(fixture::review_report()))));
+        assert_eq!(app.review.len(), 3);
+    }
+
+    #[test]
+    fn cancelling_the_folder_prompt_does_nothing() {
+        let mut app = fixture::app();
+        app.update(Action::OpenIntakePrompt);
+        app.update(Action::Complete);
+        app.update(Action::Cancel);
+        assert!(app.layers.is_empty());
+        assert!(app.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn a_failed_review_shows_an_error_and_the_app_goes_on() {
+        let mut app = fixture::app();
+        app.update(Action::OpenIntake(PathBuf::from("/nowhere")));
+        app.update(work(WorkEvent::Reviewed(Err(failure(
+            "cannot review the folder",
+        )))));
+        assert_eq!(app.mode(), Mode::Error);
+        assert!(app.review.loading.is_none());
+        app.update(Action::Down);
+        assert_eq!(app.mode(), Mode::Error, "only Enter or Esc closes it");
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Review);
+        app.update(Action::OpenIntake(PathBuf::from("/media/usb/requests")));
+        assert_eq!(app.take_jobs().len(), 2, "the failed job and the new one");
+    }
+
+    #[test]
+    fn approving_denying_and_rejected_items() {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::Approve);
+        app.update(Action::Deny);
+        assert_eq!(
+            app.review.decisions[..2],
+            [Decision::Approved, Decision::Denied]
+        );
+        assert_eq!(app.review.selected, 2);
+        app.update(Action::Approve);
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("never be approved"))
+        );
+        app.update(Action::Deny);
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("rejected"))
+        );
+        assert_eq!(app.review.decisions[2], Decision::Undecided);
+        app.update(Action::ApproveAll);
+        assert_eq!(app.review.counts().approved, 2);
+        assert_eq!(app.notice.as_deref(), Some("approved 2 accepted items"));
+    }
+
+    #[test]
+    fn signing_needs_a_review_and_an_approval() {
+        let mut app = fixture::app();
+        app.update(Action::Sign);
+        assert!(app.layers.is_empty());
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("open an intake"))
+        );
+        app.update(Action::ApproveAll);
+        assert!(app.notice.is_some());
+        let mut app = fixture::reviewing(app);
+        app.update(Action::Sign);
+        assert!(app.layers.is_empty());
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("approve at least one"))
+        );
+    }
+
+    #[test]
+    fn signing_without_a_ca_explains_what_to_do() {
+        let mut model = fixture::model();
+        model.status.cas.clear();
+        let mut app = fixture::reviewing(fixture::app_with(model, Theme::plain()));
+        app.update(Action::ApproveAll);
+        app.update(Action::Sign);
+        let Some(Layer::Error(dialog)) = app.layers.last() else {
+            panic!("an error dialog");
+        };
+        assert!(dialog.failure.hint.contains("airlock init"));
+    }
+
+    #[test]
+    fn the_output_folder_must_differ_from_the_intake() {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::ApproveAll);
+        app.update(Action::Sign);
+        let Some(Layer::Path(input, PathPurpose::SignOut)) = app.layers.last_mut() else {
+            panic!("the output folder prompt");
+        };
+        assert_eq!(input.text, "/media/usb/requests-signed");
+        input.text = "/media/usb/requests".to_owned();
+        app.update(Action::Submit);
+        let Some(Layer::Path(input, PathPurpose::SignOut)) = app.layers.last() else {
+            panic!("asked again");
+        };
+        assert!(input.warning.is_some());
+    }
+
+    #[test]
+    fn confirm_then_cancel_signs_nothing() {
+        let mut app = at_confirmation();
+        type_text(&mut app, "sign");
+        // The focus is still on Cancel: Enter cancels.
+        app.update(Action::Submit);
+        assert!(app.layers.is_empty());
+        assert!(app.take_jobs().is_empty());
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("signing cancelled: nothing was signed")
+        );
+        let mut app = at_confirmation();
+        app.update(Action::NextFocus);
+        app.update(Action::Cancel);
+        assert!(app.layers.is_empty());
+        assert!(app.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn confirm_without_the_phrase_does_not_act() {
+        let mut app = at_confirmation();
+        type_text(&mut app, "sing");
+        app.update(Action::NextFocus);
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Confirm);
+        app.update(Action::Erase);
+        app.update(Action::Erase);
+        type_text(&mut app, "gn");
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Passphrase);
+    }
+
+    #[test]
+    fn cancelling_the_passphrase_signs_nothing() {
+        let mut app = at_confirmation();
+        type_text(&mut app, "sign");
+        app.update(Action::NextFocus);
+        app.update(Action::Submit);
+        type_text(&mut app, "secret");
+        app.update(Action::Cancel);
+        assert!(app.layers.is_empty());
+        assert!(app.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn confirm_then_act_signs_the_approved_items_on_the_worker() {
+        let mut app = at_confirmation();
+        type_text(&mut app, "sign");
+        app.update(Action::NextFocus);
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Passphrase);
+        type_text(&mut app, "secrex");
+        app.update(Action::Erase);
+        app.update(Action::Type('t'));
+        app.update(Action::Submit);
+        assert!(app.layers.is_empty());
+        let jobs = app.take_jobs();
+        let [Job::Sign(plan, passphrase)] = jobs.as_slice() else {
+            panic!("one sign job, not {jobs:?}");
+        };
+        assert_eq!(passphrase.expose_secret(), "secret");
+        assert_eq!(plan.approved.len(), 2);
+        assert_eq!(plan.out, PathBuf::from("/media/usb/requests-signed"));
+        assert_eq!(plan.digest, fixture::DIGEST);
+        assert_eq!(
+            app.work,
+            Some(Work::Batch {
+                label: "signing",
+                done: 0,
+                total: 2
+            })
+        );
+
+        app.update(work(WorkEvent::Progress { done: 1, total: 2 }));
+        assert_eq!(
+            app.work,
+            Some(Work::Batch {
+                label: "signing",
+                done: 1,
+                total: 2
+            })
+        );
+        app.update(work(WorkEvent::Signed(Ok(Box::new(
+            fixture::sign_outcome(),
+        )))));
+        assert!(app.work.is_none());
+        assert_eq!(app.mode(), Mode::Pager);
+        assert_eq!(
+            app.review.signed,
+            Some(PathBuf::from("/media/usb/requests-signed"))
+        );
+        app.update(Action::Cancel);
+        // A signed batch is not signed or changed again.
+        app.update(Action::Sign);
+        assert!(app.layers.is_empty());
+        app.update(Action::Deny);
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("signed"))
+        );
+    }
+
+    #[test]
+    fn only_approved_items_are_in_the_plan() {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::Down);
+        app.update(Action::Approve);
+        app.update(Action::Sign);
+        app.update(Action::Submit);
+        let Some(Layer::Confirm(_, Pending::Sign(plan))) = app.layers.last() else {
+            panic!("the confirmation");
+        };
+        let report = fixture::review_report();
+        let bob = report.items[1].csr_sha256.clone().expect("hash");
+        assert_eq!(plan.approved.iter().collect::<Vec<_>>(), vec![&bob]);
+        assert_eq!(plan.approved_items, 1);
+    }
+
+    #[test]
+    fn a_failed_signing_shows_what_to_do_and_keeps_the_review() {
+        let mut app = at_confirmation();
+        type_text(&mut app, "sign");
+        app.update(Action::NextFocus);
+        app.update(Action::Submit);
+        type_text(&mut app, "wrong");
+        app.update(Action::Submit);
+        let _ = app.take_jobs();
+        app.update(work(WorkEvent::Signed(Err(failure("signing failed")))));
+        assert_eq!(app.mode(), Mode::Error);
+        app.update(Action::Cancel);
+        assert!(app.review.signed.is_none());
+        assert_eq!(app.review.counts().approved, 2);
+        app.update(Action::Sign);
+        assert_eq!(app.mode(), Mode::PathInput, "the officer can try again");
+    }
+
+    #[test]
+    fn loading_an_rbac_snapshot_reads_the_folder_again_and_keeps_decisions() {
+        let mut app = fixture::app();
+        app.update(Action::GoTo(ScreenId::Review));
+        app.update(Action::LoadRbac);
+        assert!(app.layers.is_empty(), "no folder open yet");
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|n| n.contains("open an intake"))
+        );
+        let mut app = fixture::reviewing(app);
+        app.update(Action::Approve);
+        app.update(Action::LoadRbac);
+        let Some(Layer::Path(input, PathPurpose::ReviewRbac)) = app.layers.last_mut() else {
+            panic!("the snapshot path");
+        };
+        assert!(input.files, "a snapshot is a file");
+        assert_eq!(input.text, "/media/usb/");
+        input.text = "/media/usb/rbac.yaml".to_owned();
+        app.update(Action::Submit);
+        let jobs = app.take_jobs();
+        let [
+            Job::Review {
+                folder,
+                rbac: Some(rbac),
+            },
+        ] = jobs.as_slice()
+        else {
+            panic!("a review with the snapshot, not {jobs:?}");
+        };
+        assert_eq!(folder, &PathBuf::from("/media/usb/requests"));
+        assert_eq!(rbac, &PathBuf::from("/media/usb/rbac.yaml"));
+        app.update(work(WorkEvent::Reviewed(Ok(
+            fixture::review_report_with_bindings(),
+        ))));
+        assert_eq!(app.review.rbac, Some(PathBuf::from("/media/usb/rbac.yaml")));
+        assert_eq!(app.review.decisions[0], Decision::Approved, "kept");
+        // Opening a folder again keeps the snapshot loaded.
+        app.update(Action::OpenIntake(PathBuf::from("/media/usb/requests")));
+        assert!(matches!(
+            app.take_jobs().as_slice(),
+            [Job::Review { rbac: Some(_), .. }]
+        ));
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_be_read_shows_an_error_and_keeps_the_review() {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::LoadRbac);
+        app.update(Action::Submit);
+        let _ = app.take_jobs();
+        app.update(work(WorkEvent::Reviewed(Err(failure(
+            "cannot review the folder",
+        )))));
+        assert_eq!(app.mode(), Mode::Error);
+        assert!(app.review.rbac.is_none());
+        assert!(app.review.loading_rbac.is_none());
+        assert_eq!(app.review.len(), 3, "the review stays");
+    }
+
+    #[test]
+    fn the_summary_lists_withheld_items() {
+        let mut outcome = fixture::sign_outcome();
+        outcome.report.report.withheld = vec![airlock::export::ReportRejected {
+            input: "bob.yaml".to_owned(),
+            reasons: vec!["not approved by the officer".to_owned()],
+        }];
+        let lines = summary(&outcome, Counts::default(), Theme::plain());
+        let text: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|line| line.contains("⊘ bob.yaml  not approved by the officer")),
+            "{text:?}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Dashboard: the home at a glance. Each CA (subject, algorithm, fingerprint, days left,
-//! role), certificate counts, the ledger and its verification, the process hardening.
+//! role), the rotation phase, certificate counts (revoked included), the ledger and its
+//! verification, the process hardening.
 
 use airlock::ops::{CaStatus, EXPIRING_SOON_DAYS};
 use airlock::state::CaRole;
@@ -82,7 +83,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         Span::styled("CA home ", theme.dim()),
         Span::raw(text::path(&app.model.home)),
     ])];
-    let phase = format!("{:?}", app.model.phase).to_lowercase();
+    let phase = airlock::rotation::phase_name(status.phase);
     lines.push(heading(
         &format!("Certificate authorities · rotation phase {phase}"),
         theme,
@@ -112,12 +113,22 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     } else {
         Span::raw(format!("none expiring within {EXPIRING_SOON_DAYS} days"))
     };
+    let revoked = if status.revoked > 0 {
+        Span::styled(
+            format!("{} {} revoked", theme::DENIED, status.revoked),
+            theme.warn(),
+        )
+    } else {
+        Span::raw("none revoked")
+    };
     lines.push(Line::from(vec![
         Span::raw(format!(
             "{} issued · {} unexpired · ",
             status.issued, status.unexpired
         )),
         soon,
+        Span::raw(" · "),
+        revoked,
     ]));
     lines.push(heading("Ledger", theme));
     let ledger = &status.ledger;
@@ -148,7 +159,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         ),
     ]));
     lines.push(Line::styled(
-        "o: review an intake folder · 3: inventory · 4: ledger · ?: every key",
+        "o: review a folder · 3: inventory · 4: ledger · 5: rotation · ?: every key",
         theme.dim(),
     ));
     lines

@@ -1,5 +1,6 @@
 //! Review: the items of one intake folder with the policy's verdict and the officer's
-//! decision, the selected item's detail, and the batch digest in large characters.
+//! decision, the selected item's detail (with the RBAC bindings it would match once a
+//! snapshot is loaded), and the batch digest in large characters.
 //!
 //! Owns the decisions. A rejected item can never be approved; an accepted item starts
 //! undecided and is signed only once approved. Nothing here signs: [`ReviewState::plan`]
@@ -17,10 +18,27 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{labelled, section, window_start};
 use crate::tui::app::App;
-use crate::tui::staging::SignPlan;
 use crate::tui::text;
 use crate::tui::theme::{self, Theme};
 use crate::tui::widgets::digest::{self, BigDigest};
+
+/// What the officer decided to sign: handed to the worker, which signs exactly the
+/// approved CSRs of the folder, and only if its digest is still the one read aloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignPlan {
+    /// The reviewed intake folder.
+    pub intake: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
+    /// The digest the officer read aloud.
+    pub digest: String,
+    /// CSR SHA-256 of every approved item.
+    pub approved: BTreeSet<String>,
+    /// Approved items (duplicates counted).
+    pub approved_items: usize,
+    /// The CA that will sign, as the review named it.
+    pub ca: Option<String>,
+}
 
 /// The officer's decision on an accepted item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,16 +79,30 @@ pub struct ReviewState {
     pub loading: Option<PathBuf>,
     /// The output folder, once this batch is signed.
     pub signed: Option<PathBuf>,
+    /// The RBAC snapshot whose bindings the report shows, if one is loaded.
+    pub rbac: Option<PathBuf>,
+    /// The RBAC snapshot of the review being read, while it is.
+    pub loading_rbac: Option<PathBuf>,
 }
 
 impl ReviewState {
-    /// Shows a new report, every decision reset.
+    /// Shows a new report. The same unsigned batch read again (with an RBAC snapshot,
+    /// say) keeps its decisions and selection; anything else starts afresh.
     pub fn load(&mut self, report: ReviewReport) {
-        self.decisions = vec![Decision::Undecided; report.items.len()];
+        let same = self.signed.is_none()
+            && self.report.as_ref().is_some_and(|old| {
+                old.intake == report.intake
+                    && old.digest == report.digest
+                    && old.items.len() == report.items.len()
+            });
+        if !same {
+            self.decisions = vec![Decision::Undecided; report.items.len()];
+            self.selected = 0;
+        }
         self.report = Some(report);
-        self.selected = 0;
         self.loading = None;
         self.signed = None;
+        self.rbac = self.loading_rbac.take();
     }
 
     /// Number of items.
@@ -161,7 +193,6 @@ impl ReviewState {
             .as_ref()
             .ok_or("open an intake folder first (o)")?;
         let mut approved = BTreeSet::new();
-        let mut withheld = BTreeSet::new();
         let mut approved_items = 0;
         for (item, decision) in report.items.iter().zip(&self.decisions) {
             let (Verdict::Accepted, Some(hash)) = (item.verdict, &item.csr_sha256) else {
@@ -170,8 +201,6 @@ impl ReviewState {
             if *decision == Decision::Approved {
                 approved.insert(hash.clone());
                 approved_items += 1;
-            } else {
-                withheld.insert(hash.clone());
             }
         }
         if approved.is_empty() {
@@ -184,7 +213,6 @@ impl ReviewState {
             out,
             digest: report.digest.clone(),
             approved,
-            withheld,
             approved_items,
             ca: report.ca.clone(),
         })
@@ -299,7 +327,34 @@ impl ReviewState {
             width,
             theme,
         ));
+        if item.user.is_some() {
+            lines.extend(self.binding_lines(item, width, theme));
+        }
         lines
+    }
+
+    /// The RBAC bindings an item would match, or why none are shown.
+    fn binding_lines(&self, item: &ItemReview, width: usize, theme: Theme) -> Vec<Line<'static>> {
+        if self.rbac.is_none() {
+            return vec![labelled(
+                "rbac",
+                "— (b loads an RBAC snapshot: the bindings this user would match)",
+                width,
+                theme,
+            )];
+        }
+        if item.bindings.is_empty() {
+            return vec![labelled(
+                "rbac",
+                "no binding in the snapshot names this user or its groups",
+                width,
+                theme,
+            )];
+        }
+        item.bindings
+            .iter()
+            .map(|binding| labelled("rbac", text::shown(binding), width, theme))
+            .collect()
     }
 }
 
@@ -459,7 +514,42 @@ mod tests {
         );
         let plan = state.plan(PathBuf::from("/out")).expect("a plan");
         assert_eq!(plan.approved.len(), 2);
-        assert!(plan.withheld.is_empty());
+    }
+
+    #[test]
+    fn reading_the_same_batch_again_keeps_the_decisions() {
+        let mut state = ReviewState::default();
+        state.load(fixture::review_report());
+        state.approve().expect("accepted");
+        state.loading_rbac = Some(PathBuf::from("/media/usb/rbac.yaml"));
+        let mut with_bindings = fixture::review_report();
+        with_bindings.items[0].bindings =
+            vec!["ClusterRoleBinding dev-view grants ClusterRole/view".to_owned()];
+        state.load(with_bindings);
+        assert_eq!(state.decisions[0], Decision::Approved);
+        assert_eq!(state.selected, 1);
+        assert_eq!(state.rbac, Some(PathBuf::from("/media/usb/rbac.yaml")));
+        state.selected = 0;
+        let detail: Vec<String> = state
+            .detail(Theme::plain())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            detail
+                .iter()
+                .any(|line| line.contains("rbac       ClusterRoleBinding dev-view")),
+            "{detail:?}"
+        );
+        // Another folder starts afresh.
+        let mut other = fixture::review_report();
+        other.digest = "ffff-0000".to_owned();
+        state.load(other);
+        assert_eq!(state.decisions[0], Decision::Undecided);
+        assert_eq!(
+            state.rbac, None,
+            "the snapshot goes with the read that loaded it"
+        );
     }
 
     #[test]
@@ -479,7 +569,7 @@ mod tests {
         );
         let plan = state.plan(PathBuf::from("/out")).expect("a plan");
         assert_eq!(plan.approved_items, 1);
-        assert_eq!(plan.withheld.len(), 1);
+        assert_eq!(plan.approved.len(), 1);
         state.selected = 1;
         state.deny().expect("second is accepted");
         assert_eq!(state.counts().denied, 1);

@@ -106,8 +106,16 @@ impl ConfirmDialog {
 
     /// Draws the dialog in the middle of the frame.
     pub fn render(&self, frame: &mut Frame, theme: Theme) {
-        let body_height = u16::try_from(self.body.len()).unwrap_or(u16::MAX);
-        let height = body_height.saturating_add(7);
+        // Long lines wrap: leave room for that (the inside is 74 columns at most).
+        let inner_width = usize::from(frame.area().width.min(76))
+            .saturating_sub(2)
+            .max(1);
+        let rows: usize = self
+            .body
+            .iter()
+            .map(|line| line.width().max(1).div_ceil(inner_width))
+            .sum();
+        let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(7);
         let area = centered(frame.area(), 76, height);
         let inner = dialog(frame, area, Line::from(format!(" {} ", self.title)), theme);
         let [body, field, warning, buttons] = Layout::vertical([
@@ -152,15 +160,18 @@ impl ConfirmDialog {
                 Span::raw(format!("  {label}  "))
             }
         };
-        frame.render_widget(
-            Line::from(vec![
-                button("Cancel", self.focus == Focus::Cancel),
-                Span::raw("   "),
-                button(&self.confirm_label, self.focus == Focus::Confirm),
-                Span::styled("   Tab: switch · Enter: press · Esc: cancel", theme.dim()),
-            ]),
-            buttons,
-        );
+        let mut spans = vec![
+            button("Cancel", self.focus == Focus::Cancel),
+            Span::raw("   "),
+            button(&self.confirm_label, self.focus == Focus::Confirm),
+        ];
+        // The keys, when they fit beside the buttons (the help bar names them anyway).
+        let keys = Span::styled("   Tab: switch · Enter: press · Esc: cancel", theme.dim());
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + keys.width() <= usize::from(buttons.width) {
+            spans.push(keys);
+        }
+        frame.render_widget(Line::from(spans), buttons);
     }
 }
 

@@ -1,7 +1,8 @@
-//! A typed folder path with Tab completion of folder names, as a shell completes them:
-//! one match completes it, several complete their common start and are listed. `~/`
-//! stands for the home folder. Completion reads the folder being typed; it never reads
-//! files or follows anything outside what is typed. Names are drawn inert.
+//! A typed path with Tab completion of folder names (and file names, for an input that
+//! asks for a file), as a shell completes them: one match completes it, several complete
+//! their common start and are listed. `~/` stands for the home folder. Completion lists
+//! the folder being typed; it never reads files or follows anything outside what is
+//! typed. Names are drawn inert. An optional input takes an empty answer.
 
 use std::path::{Path, PathBuf};
 
@@ -33,10 +34,14 @@ pub struct PathInput {
     pub candidates: Vec<String>,
     /// Why the last Tab or Enter did nothing.
     pub warning: Option<String>,
+    /// Whether Tab completes file names too (the input asks for a file).
+    pub files: bool,
+    /// Whether an empty answer is taken (as an empty path: "none").
+    pub optional: bool,
 }
 
 impl PathInput {
-    /// An input holding `initial`.
+    /// An input holding `initial`, for a folder.
     pub fn new(title: &str, help: &str, initial: String) -> Self {
         Self {
             title: title.to_owned(),
@@ -44,7 +49,23 @@ impl PathInput {
             text: initial,
             candidates: Vec::new(),
             warning: None,
+            files: false,
+            optional: false,
         }
+    }
+
+    /// The same input, asking for a file: Tab completes file names too.
+    #[must_use]
+    pub fn for_file(mut self) -> Self {
+        self.files = true;
+        self
+    }
+
+    /// The same input, taking an empty answer.
+    #[must_use]
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
     }
 
     /// Handles one action; [`Outcome::Done`] gives the path (with `~` expanded).
@@ -61,8 +82,11 @@ impl PathInput {
                 self.warning = None;
             }
             Action::Complete => self.complete(),
+            Action::Submit if self.text.is_empty() && self.optional => {
+                return Outcome::Done(PathBuf::new());
+            }
             Action::Submit if self.text.is_empty() => {
-                self.warning = Some("type a folder path first".to_owned());
+                self.warning = Some("type a path first".to_owned());
             }
             Action::Submit => return Outcome::Done(expand(&self.text)),
             Action::Cancel => return Outcome::Cancelled,
@@ -71,7 +95,8 @@ impl PathInput {
         Outcome::Pending
     }
 
-    /// Completes the last component of the typed path against the folders there.
+    /// Completes the last component of the typed path against the folders (and files)
+    /// there. Candidates that are folders end with `/`.
     pub fn complete(&mut self) {
         self.warning = None;
         self.candidates.clear();
@@ -84,7 +109,7 @@ impl PathInput {
         } else {
             expand(typed_dir)
         };
-        let mut names = match folders_in(&listed, prefix) {
+        let mut names = match entries_in(&listed, prefix, self.files) {
             Ok(names) => names,
             Err(error) => {
                 self.warning = Some(format!("cannot list '{}': {error}", text::path(&listed)));
@@ -94,16 +119,21 @@ impl PathInput {
         match names.len() {
             0 => {
                 self.warning = Some(format!(
-                    "no folder in '{}' starts with '{}'",
+                    "no {} in '{}' starts with '{}'",
+                    if self.files { "name" } else { "folder" },
                     text::path(&listed),
                     text::shown(prefix)
                 ));
             }
             1 => {
-                self.text = format!("{typed_dir}{}/", names[0]);
+                self.text = format!("{typed_dir}{}", names[0]);
             }
             _ => {
-                let common = common_prefix(&names);
+                let bare: Vec<String> = names
+                    .iter()
+                    .map(|name| name.trim_end_matches('/').to_owned())
+                    .collect();
+                let common = common_prefix(&bare);
                 self.text = format!("{typed_dir}{common}");
                 names.truncate(MAX_CANDIDATES);
                 self.candidates = names;
@@ -147,7 +177,7 @@ impl PathInput {
             let names: Vec<String> = self
                 .candidates
                 .iter()
-                .map(|name| format!("{}/", text::fit(name, 30)))
+                .map(|name| text::fit(name, 30))
                 .collect();
             frame.render_widget(
                 Paragraph::new(names.join("  ")).wrap(Wrap { trim: true }),
@@ -173,9 +203,10 @@ pub fn expand(typed: &str) -> PathBuf {
     }
 }
 
-/// Names of the folders in `folder` starting with `prefix`, sorted; hidden ones only
-/// when `prefix` starts with a dot. Names that are not UTF-8 cannot be typed: skipped.
-fn folders_in(folder: &Path, prefix: &str) -> std::io::Result<Vec<String>> {
+/// Names of the folders (`name/`) and, with `files`, other entries in `folder` starting
+/// with `prefix`, sorted; hidden ones only when `prefix` starts with a dot. Names that
+/// are not UTF-8 cannot be typed: skipped.
+fn entries_in(folder: &Path, prefix: &str, files: bool) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(folder)? {
         let entry = entry?;
@@ -186,6 +217,8 @@ fn folders_in(folder: &Path, prefix: &str) -> std::io::Result<Vec<String>> {
             continue;
         }
         if entry.path().is_dir() {
+            names.push(format!("{name}/"));
+        } else if files {
             names.push(name);
         }
     }
@@ -242,7 +275,7 @@ mod tests {
         let mut input = PathInput::new("Open", "", format!("{base}/r"));
         input.handle(&Action::Complete);
         assert_eq!(input.text, format!("{base}/requests-"));
-        assert_eq!(input.candidates, vec!["requests-a", "requests-b"]);
+        assert_eq!(input.candidates, vec!["requests-a/", "requests-b/"]);
         let buffer = render(80, 24, |frame| input.render(frame, Theme::plain()));
         assert!(shows(&buffer, "requests-a/  requests-b/"));
         input.handle(&Action::Type('b'));
@@ -269,6 +302,33 @@ mod tests {
         let mut input = PathInput::new("Open", "", format!("{base}/.h"));
         input.handle(&Action::Complete);
         assert_eq!(input.text, format!("{base}/.hidden/"));
+    }
+
+    #[test]
+    fn a_file_input_completes_file_names() {
+        let dir = folder();
+        let base = dir.path().display().to_string();
+        let mut input = PathInput::new("Snapshot", "", format!("{base}/requests-f")).for_file();
+        input.handle(&Action::Complete);
+        assert_eq!(input.text, format!("{base}/requests-file"));
+        let mut input = PathInput::new("Snapshot", "", format!("{base}/r")).for_file();
+        input.handle(&Action::Complete);
+        assert_eq!(
+            input.candidates,
+            vec!["requests-a/", "requests-b/", "requests-file"]
+        );
+        // A folder input does not offer the file.
+        let mut input = PathInput::new("Open", "", format!("{base}/requests-f"));
+        input.handle(&Action::Complete);
+        assert!(input.warning.is_some());
+    }
+
+    #[test]
+    fn an_optional_input_takes_an_empty_answer() {
+        let mut input = PathInput::new("Snapshot", "", String::new()).optional();
+        assert!(
+            matches!(input.handle(&Action::Submit), Outcome::Done(path) if path.as_os_str().is_empty())
+        );
     }
 
     #[test]
