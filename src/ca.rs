@@ -295,6 +295,27 @@ fn unreachable_parse() -> ! {
 /// Checks that `cert` can act as airlock's CA at `now`: X.509 v3, basicConstraints CA,
 /// keyCertSign if keyUsage is present, in date, and a key kind airlock signs with.
 pub fn check_ca(cert: &CaCertificate, input: &str, now: OffsetDateTime) -> Result<(), CaError> {
+    check_ca_structure(cert, input)?;
+    let info = cert.info();
+    if now < info.not_before || now > info.not_after {
+        return Err(CaError::OutOfDate {
+            input: input.to_owned(),
+            not_before: rfc3339(info.not_before),
+            not_after: rfc3339(info.not_after),
+        });
+    }
+    match info.key {
+        KeyKind::Rsa { bits } if bits >= 2048 => Ok(()),
+        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::Ed25519 => Ok(()),
+        ref other => Err(CaError::UnsupportedKey {
+            kind: other.to_string(),
+        }),
+    }
+}
+
+/// The time-independent part of [`check_ca`]: X.509 v3, basicConstraints CA:TRUE, and
+/// keyCertSign if keyUsage is present. Replaying the ledger checks every CA with it.
+pub fn check_ca_structure(cert: &CaCertificate, input: &str) -> Result<(), CaError> {
     let parsed = cert.parsed();
     let not_a_ca = |reason: &str| CaError::NotACa {
         input: input.to_owned(),
@@ -316,21 +337,7 @@ pub fn check_ca(cert: &CaCertificate, input: &str, now: OffsetDateTime) -> Resul
         Ok(_) => {}
         Err(_) => return Err(not_a_ca("keyUsage is malformed or repeated")),
     }
-    let info = cert.info();
-    if now < info.not_before || now > info.not_after {
-        return Err(CaError::OutOfDate {
-            input: input.to_owned(),
-            not_before: rfc3339(info.not_before),
-            not_after: rfc3339(info.not_after),
-        });
-    }
-    match info.key {
-        KeyKind::Rsa { bits } if bits >= 2048 => Ok(()),
-        KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::Ed25519 => Ok(()),
-        ref other => Err(CaError::UnsupportedKey {
-            kind: other.to_string(),
-        }),
-    }
+    Ok(())
 }
 
 /// A serial's hex form without the sign octet DER adds when the top bit is set, so that

@@ -10,6 +10,7 @@ mod demo;
 mod export;
 mod lifecycle;
 mod output;
+mod policy;
 mod rotate;
 mod setup;
 mod status;
@@ -40,6 +41,10 @@ pub struct Cli {
     /// Read the CA passphrase from this file (first line) instead of a prompt
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Accept ledger entries after the last seal that another process wrote (see them
+    /// with 'airlock audit show --unsealed'); the reason is recorded and sealed
+    #[arg(long, global = true, value_name = "REASON")]
+    accept_unsealed: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -77,6 +82,9 @@ enum Command {
     /// Verify or show the ledger
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The policy in force, and accepting an edited airlock.toml
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Make a demo home in a temporary folder, sign a built-in batch, show the result
     Demo(demo::DemoArgs),
     /// Open the terminal UI (also what a bare `airlock` on a terminal does)
@@ -93,6 +101,7 @@ pub fn run(cli: Cli, hardening: Hardening) -> Result<ExitCode, Error> {
         home: cli.home.clone(),
         json: cli.json,
         passphrase_file: cli.passphrase_file.clone(),
+        accept_unsealed: cli.accept_unsealed.clone(),
         hardening,
     };
     let Some(command) = cli.command else {
@@ -110,6 +119,7 @@ pub fn run(cli: Cli, hardening: Hardening) -> Result<ExitCode, Error> {
         Command::Review(args) => batch::review(&global, &args),
         Command::Sign(args) => batch::sign(&global, &args),
         Command::Audit(command) => audit::run(&global, &command),
+        Command::Policy(command) => policy::run(&global, &command),
         Command::List(args) => lifecycle::list(&global, &args),
         Command::Renew(args) => lifecycle::renew(&global, &args),
         Command::RenewCa(args) => lifecycle::renew_ca(&global, &args),
@@ -140,6 +150,7 @@ pub struct Global {
     pub(crate) home: Option<PathBuf>,
     pub(crate) json: bool,
     pub(crate) passphrase_file: Option<PathBuf>,
+    pub(crate) accept_unsealed: Option<String>,
     pub(crate) hardening: Hardening,
 }
 
@@ -166,11 +177,33 @@ impl Global {
     /// Opens the home, creating it when `create` (init and import).
     pub(crate) fn open_session(&self, create: bool) -> Result<Session, Error> {
         let root = self.home_path()?;
-        let session = if create {
+        let mut session = if create {
             Session::open(&root, now())?
         } else {
             Session::open_existing(&root, now())?
         };
+        if let Some(reason) = &self.accept_unsealed {
+            if session.unsealed_count() > 0 && !self.json {
+                eprintln!(
+                    "accepting {} ledger entr{} after the last seal:",
+                    session.unsealed_count(),
+                    if session.unsealed_count() == 1 {
+                        "y"
+                    } else {
+                        "ies"
+                    }
+                );
+                for entry in session.unsealed() {
+                    eprintln!(
+                        "  line {} {} {}",
+                        entry.seq,
+                        airlock::text::name(&entry.time),
+                        airlock::text::name(&entry.kind)
+                    );
+                }
+            }
+            session.accept_unsealed(reason)?;
+        }
         if let Some(bytes) = session.opened().repaired_bytes {
             eprintln!(
                 "warning: the ledger's last line was torn ({bytes} bytes, from an interrupted write); it was cut and the repair recorded"

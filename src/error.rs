@@ -31,6 +31,19 @@ pub enum Error {
     /// Signing certificates.
     #[error(transparent)]
     Issue(#[from] IssueError),
+    /// Entries after the last seal were not written by this process and no officer has
+    /// accepted them: nothing is signed or sealed over them.
+    #[error(
+        "the ledger holds {count} entr{plural} after its last seal that no key vouches for (written by another process, or planted): {shown}",
+        plural = if *count == 1 { "y" } else { "ies" },
+        shown = entries.join("; ")
+    )]
+    Unsealed {
+        /// How many.
+        count: u64,
+        /// The first of them, one line each, escaped.
+        entries: Vec<String>,
+    },
     /// An operation was asked for something the current state does not allow.
     #[error("{0}")]
     Refused(String),
@@ -43,12 +56,18 @@ impl Error {
             Self::Home(HomeError::Locked { .. }) => {
                 Some("wait for the other airlock process to finish, or close it")
             }
+            Self::Home(HomeError::Unsafe { .. }) => Some(
+                "someone may have tampered with the CA home: find out who changed it before you fix it; nothing was read through it or changed",
+            ),
             Self::Keystore(KeystoreError::WrongPassphrase { .. }) => {
                 Some("nothing was changed; try again with the CA's passphrase")
             }
             Self::Ledger(LedgerError::Io { .. } | LedgerError::Seal(_)) => None,
             Self::Ledger(_) => Some(
                 "the ledger failed verification; keep the home untouched and run 'airlock audit verify' to see where",
+            ),
+            Self::Unsealed { .. } => Some(
+                "read them with 'airlock audit show --unsealed'; if they are yours, repeat the act with --accept-unsealed REASON (the acceptance is recorded and sealed)",
             ),
             Self::Ca(CaError::KeyMismatch { .. }) => {
                 Some("give the key file that belongs to this certificate; nothing was written")

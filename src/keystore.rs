@@ -44,6 +44,9 @@ pub enum KeystoreError {
     /// A new passphrase is too short.
     #[error("passphrase is too short: at least {MIN_PASSPHRASE_CHARS} characters are needed")]
     WeakPassphrase,
+    /// A new passphrase holds nothing but spaces, tabs or other whitespace.
+    #[error("passphrase is only whitespace: choose one with visible characters")]
+    BlankPassphrase,
     /// The requested scrypt work factor is out of range.
     #[error("scrypt work factor '{0}' is out of range ({MIN_WORK_FACTOR} to {MAX_WORK_FACTOR})")]
     WorkFactor(u8),
@@ -60,6 +63,9 @@ pub fn encrypt_with_passphrase(
 ) -> Result<Vec<u8>, KeystoreError> {
     if !(MIN_WORK_FACTOR..=MAX_WORK_FACTOR).contains(&work_factor) {
         return Err(KeystoreError::WorkFactor(work_factor));
+    }
+    if passphrase.expose_secret().trim().is_empty() {
+        return Err(KeystoreError::BlankPassphrase);
     }
     if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(KeystoreError::WeakPassphrase);
@@ -116,19 +122,29 @@ fn damaged(ca_name: &str, error: &age::DecryptError) -> KeystoreError {
     }
 }
 
-/// Builds a passphrase from bytes read out of a passphrase file.
+/// Builds a passphrase from bytes read out of a passphrase file: its first line.
 ///
-/// One trailing line ending is removed (files written by editors end in one); anything
-/// else is kept as typed. The bytes must be UTF-8.
+/// The passphrase is everything before the first line ending (`\n` or `\r\n`), kept as
+/// typed, spaces included; later lines are ignored, as the `--passphrase-file` help says.
+/// Refused: an empty first line, one of only whitespace, and bytes that are not UTF-8. The
+/// reasons name no part of the secret.
 pub fn passphrase_from_file_bytes(bytes: &Zeroizing<Vec<u8>>) -> Result<Passphrase, &'static str> {
-    let mut text: &[u8] = bytes;
-    if let Some(rest) = text.strip_suffix(b"\n") {
-        text = rest.strip_suffix(b"\r").unwrap_or(rest);
+    let mut line: &[u8] = bytes;
+    if let Some(end) = line.iter().position(|&byte| byte == b'\n') {
+        line = &line[..end];
+        line = line.strip_suffix(b"\r").unwrap_or(line);
     }
-    if text.is_empty() {
-        return Err("the file is empty");
+    if line.is_empty() {
+        return Err(if bytes.is_empty() {
+            "the file is empty"
+        } else {
+            "its first line is empty (the passphrase is the first line)"
+        });
     }
-    let text = std::str::from_utf8(text).map_err(|_| "the file is not UTF-8 text")?;
+    let text = std::str::from_utf8(line).map_err(|_| "the file is not UTF-8 text")?;
+    if text.trim().is_empty() {
+        return Err("its first line is only whitespace");
+    }
     Ok(Passphrase::from(text.to_owned()))
 }
 
@@ -170,5 +186,32 @@ mod tests {
             passphrase_from_file_bytes(&Zeroizing::new(b"abc def\r\n".to_vec())).expect("ok");
         assert_eq!(pass.expose_secret(), "abc def");
         assert!(passphrase_from_file_bytes(&Zeroizing::new(b"\n".to_vec())).is_err());
+    }
+
+    #[test]
+    fn passphrase_file_first_line_only() {
+        let pass = passphrase_from_file_bytes(&Zeroizing::new(
+            b"  first line  \r\nsecond line\n".to_vec(),
+        ))
+        .expect("ok");
+        assert_eq!(pass.expose_secret(), "  first line  ");
+        let pass = passphrase_from_file_bytes(&Zeroizing::new(b"no newline".to_vec())).expect("ok");
+        assert_eq!(pass.expose_secret(), "no newline");
+        let error = passphrase_from_file_bytes(&Zeroizing::new(b"\nsecret below\n".to_vec()))
+            .expect_err("empty first line");
+        assert!(error.contains("first line is empty"), "{error}");
+        assert!(!error.contains("secret"), "{error}");
+        let error = passphrase_from_file_bytes(&Zeroizing::new(b" \t  \r\n".to_vec()))
+            .expect_err("whitespace only");
+        assert_eq!(error, "its first line is only whitespace");
+    }
+
+    #[test]
+    fn blank_passphrase_is_refused_for_a_new_key() {
+        let blank = Passphrase::from("            ".to_owned());
+        assert!(matches!(
+            encrypt_with_passphrase(&key(), &blank, MIN_WORK_FACTOR),
+            Err(KeystoreError::BlankPassphrase)
+        ));
     }
 }

@@ -23,8 +23,18 @@
 //! A `ledger.sealed` entry carries the signature of a CA over the message
 //! `airlock ledger seal v1\n` followed by the `prev` hash of the seal entry (the head it
 //! seals). Rewriting history and recomputing the hashes breaks every later seal's
-//! signature. Entries after the last seal, and the removal of trailing entries, are only
-//! caught against a head hash kept elsewhere (the evidence an officer exports).
+//! signature. A seal verifies only under a CA whose entry into the ledger is vouched
+//! for: the first CA (the anchor), a CA introduced by the active CA's signature over its
+//! certificate (`rotation.begun`), or a renewal over the same key (see [`crate::state`]).
+//! Entries after the last seal are reported by [`Ledger::open`] and no act signs over
+//! them until an officer accepts them; the removal of trailing entries, and a history
+//! rewritten from scratch, are only caught against the anchor and a head hash kept
+//! elsewhere ([`verify_file_against`]).
+//!
+//! # Time
+//!
+//! Entry times never run backwards: replay refuses such a line, and [`Ledger::append`]
+//! refuses to record while the clock reads earlier than the last entry.
 //!
 //! # Crash safety
 //!
@@ -34,7 +44,7 @@
 //! `ledger.repaired` entry; every other inconsistency is an error naming the line.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -127,9 +137,52 @@ pub enum LedgerError {
         #[source]
         source: io::Error,
     },
+    /// The ledger file is not safe to use (a symbolic link, not ours, writable by
+    /// others), or the home refused it.
+    #[error(transparent)]
+    Home(#[from] crate::home::HomeError),
     /// Signing a seal failed.
     #[error("cannot seal the ledger: {0}")]
     Seal(#[source] crate::ca::CaError),
+    /// The first CA is not the anchor the officer kept outside the home.
+    #[error(
+        "the ledger's first CA has fingerprint '{found}', not the anchor '{expected}': this is another CA's history (rewritten or replaced)"
+    )]
+    AnchorMismatch {
+        /// The anchor given.
+        expected: String,
+        /// The first CA's fingerprint, or `none`.
+        found: String,
+    },
+    /// A head hash kept outside the home is not in the ledger.
+    #[error(
+        "the head '{head}' kept outside the home is not in this ledger: the history it ended was rewritten or cut"
+    )]
+    HeadNotFound {
+        /// The head given.
+        head: String,
+    },
+    /// An anchor or head given by the officer is not a hash.
+    #[error("'{value}' is not a {what}: {expected}")]
+    BadReference {
+        /// What it should be.
+        what: &'static str,
+        /// What was given (escaped).
+        value: String,
+        /// What is expected.
+        expected: &'static str,
+    },
+    /// The clock reads earlier than the ledger's last entry: appending would make
+    /// history run backwards.
+    #[error(
+        "the clock reads {now}, earlier than the ledger's last entry ({last}): set the clock right; nothing was written"
+    )]
+    ClockBehind {
+        /// The time the act would be recorded at.
+        now: String,
+        /// The time of the last entry.
+        last: String,
+    },
 }
 
 /// One ledger entry.
@@ -171,11 +224,24 @@ impl Entry {
 }
 
 /// What [`Ledger::open`] found and did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OpenReport {
     /// Bytes cut from a torn last line, if any.
     pub repaired_bytes: Option<usize>,
+    /// Entries after the last seal, found on disk (no key vouches for them).
+    pub unsealed_count: u64,
+    /// Hash of the last entry found on disk.
+    pub unsealed_head: String,
+    /// The first of those entries (at most [`UNSEALED_KEPT`]), to show an officer.
+    #[serde(skip)]
+    pub unsealed: Vec<Entry>,
+    /// When the ledger was opened.
+    #[serde(skip)]
+    pub opened_at: OffsetDateTime,
 }
+
+/// How many unsealed entries [`Ledger::open`] keeps to show (the count stays exact).
+pub const UNSEALED_KEPT: usize = 200;
 
 /// The open ledger of a home: its head, and buffered entries not yet committed.
 #[derive(Debug)]
@@ -200,23 +266,22 @@ impl Ledger {
             path: path.to_path_buf(),
             source,
         };
-        let mut bytes = Vec::new();
-        match File::open(path) {
-            Ok(file) => {
-                file.take(u64::MAX)
-                    .read_to_end(&mut bytes)
-                    .map_err(|source| io("read", source))?;
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => return Err(io("open", source)),
-        }
+        // No symbolic link, regular, ours, not writable by others (see `home`).
+        let bytes = crate::home::read_private(path, u64::MAX)?.unwrap_or_default();
         let complete = bytes
             .iter()
             .rposition(|byte| *byte == b'\n')
             .map_or(0, |last| last + 1);
         let torn = bytes.len() - complete;
-        let mut report = OpenReport::default();
-        let (state, head_seq, head_hash) = replay(&bytes[..complete])?;
+        let replayed = replay(&bytes[..complete])?;
+        let (state, head_seq, head_hash) = (replayed.state, replayed.entries, replayed.head);
+        let mut report = OpenReport {
+            repaired_bytes: None,
+            unsealed_count: replayed.unsealed_count,
+            unsealed_head: head_hash.clone(),
+            unsealed: replayed.unsealed,
+            opened_at: now,
+        };
         let mut ledger = Self {
             path: path.to_path_buf(),
             head_seq,
@@ -291,6 +356,14 @@ impl Ledger {
         kind: &str,
         payload: Value,
     ) -> Result<Entry, LedgerError> {
+        if let Some(last) = state.last_time()
+            && time.replace_nanosecond(0).unwrap_or(time) < last
+        {
+            return Err(LedgerError::ClockBehind {
+                now: rfc3339(time),
+                last: rfc3339(last),
+            });
+        }
         let mut entry = Entry {
             seq: self.head_seq + 1,
             time: rfc3339(time),
@@ -340,12 +413,7 @@ impl Ledger {
             path: self.path.clone(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&self.path)
-            .map_err(|source| io("open", source))?;
+        let mut file = crate::home::open_private_append(&self.path)?;
         file.write_all(&self.pending)
             .map_err(|source| io("append to", source))?;
         file.sync_all().map_err(|source| io("sync", source))?;
@@ -407,11 +475,22 @@ fn has_float(value: &Value) -> bool {
     }
 }
 
+/// What [`replay`] found.
+struct Replayed {
+    state: State,
+    entries: u64,
+    head: String,
+    unsealed_count: u64,
+    unsealed: Vec<Entry>,
+}
+
 /// Verifies and replays complete lines (each ending in a newline).
-fn replay(bytes: &[u8]) -> Result<(State, u64, String), LedgerError> {
+fn replay(bytes: &[u8]) -> Result<Replayed, LedgerError> {
     let mut state = State::default();
     let mut head_hash = GENESIS.to_owned();
     let mut seq = 0_u64;
+    let mut unsealed = Vec::new();
+    let mut unsealed_count = 0_u64;
     // Every line here ends in a newline: the caller cut any torn tail.
     for line in bytes.split_inclusive(|byte| *byte == b'\n') {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
@@ -424,9 +503,24 @@ fn replay(bytes: &[u8]) -> Result<(State, u64, String), LedgerError> {
         state
             .apply(&entry)
             .map_err(|reason| LedgerError::Replay { line: seq, reason })?;
-        head_hash = entry.hash;
+        head_hash.clone_from(&entry.hash);
+        if entry.kind == KIND_SEALED {
+            unsealed.clear();
+            unsealed_count = 0;
+        } else {
+            unsealed_count += 1;
+            if unsealed.len() < UNSEALED_KEPT {
+                unsealed.push(entry);
+            }
+        }
     }
-    Ok((state, seq, head_hash))
+    Ok(Replayed {
+        state,
+        entries: seq,
+        head: head_hash,
+        unsealed_count,
+        unsealed,
+    })
 }
 
 fn check_link(entry: &Entry, line: u64, previous_hash: &str) -> Result<(), LedgerError> {
@@ -497,50 +591,128 @@ pub struct Verification {
     pub head: String,
     /// A torn last line that verification did not touch (`audit verify` reads only).
     pub torn_tail_bytes: usize,
+    /// The first CA's certificate fingerprint, to compare with the one kept elsewhere.
+    pub anchor: Option<String>,
 }
 
 /// Verifies a ledger file without changing it: every line, link and seal.
 pub fn verify_file(path: &Path) -> Result<Verification, LedgerError> {
-    let bytes = std::fs::read(path).or_else(|error| {
-        if error.kind() == io::ErrorKind::NotFound {
-            Ok(Vec::new())
-        } else {
-            Err(LedgerError::Io {
-                action: "read",
-                path: path.to_path_buf(),
-                source: error,
-            })
-        }
-    })?;
+    let bytes = crate::home::read_private(path, u64::MAX)?.unwrap_or_default();
     let complete = bytes
         .iter()
         .rposition(|byte| *byte == b'\n')
         .map_or(0, |last| last + 1);
-    let (state, entries, head) = replay(&bytes[..complete])?;
+    let replayed = replay(&bytes[..complete])?;
+    let state = replayed.state;
     let last_seal_line = state.last_seal_line;
     Ok(Verification {
-        entries,
+        entries: replayed.entries,
         seals: state.seal_count,
         last_seal_line,
-        unsealed_entries: entries - last_seal_line.unwrap_or(0),
-        head,
+        unsealed_entries: replayed.unsealed_count,
+        head: replayed.head,
         torn_tail_bytes: bytes.len() - complete,
+        anchor: state.anchor().map(str::to_owned),
+    })
+}
+
+/// What [`verify_file_against`] found for the references kept outside the home.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnchorCheck {
+    /// The whole-ledger verification.
+    #[serde(flatten)]
+    pub verification: Verification,
+    /// The anchor matched the first CA.
+    pub anchor_matches: Option<bool>,
+    /// The line whose hash is the given head.
+    pub head_line: Option<u64>,
+    /// Entries after the given head (appended since it was written down).
+    pub entries_after_head: Option<u64>,
+}
+
+/// Lower-case hex of a SHA-256 given by a person: colons, spaces and a `SHA256:` prefix
+/// are dropped.
+fn normalize_hash(text: &str) -> String {
+    let text = text.trim();
+    let text = text
+        .strip_prefix("SHA256:")
+        .or_else(|| text.strip_prefix("sha256:"))
+        .unwrap_or(text);
+    text.chars()
+        .filter(|c| !matches!(c, ':' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// [`verify_file`], then checks the history against references kept outside the home:
+/// `anchor`, the first CA's certificate fingerprint (all 64 hex digits; colons allowed),
+/// and `head`, a ledger head written down earlier (at least 16 hex digits of it), which
+/// must be the hash of one of the ledger's lines. Without the key or such references, a
+/// history rewritten from scratch cannot be told apart.
+pub fn verify_file_against(
+    path: &Path,
+    anchor: Option<&str>,
+    head: Option<&str>,
+) -> Result<AnchorCheck, LedgerError> {
+    let anchor = anchor.map(normalize_hash);
+    if let Some(anchor) = &anchor
+        && (anchor.len() != 64 || !anchor.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(LedgerError::BadReference {
+            what: "certificate fingerprint",
+            value: crate::text::name(anchor),
+            expected: "give all 64 hex digits of the first CA's SHA-256 fingerprint, as 'airlock status' prints it",
+        });
+    }
+    let head = head.map(normalize_hash);
+    if let Some(head) = &head
+        && (head.len() < 16 || head.len() > 64 || !head.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(LedgerError::BadReference {
+            what: "ledger head",
+            value: crate::text::name(head),
+            expected: "give at least 16 of the head's 64 hex digits",
+        });
+    }
+    let verification = verify_file(path)?;
+    let anchor_matches = match &anchor {
+        None => None,
+        Some(anchor) => {
+            if verification.anchor.as_deref() != Some(anchor.as_str()) {
+                return Err(LedgerError::AnchorMismatch {
+                    expected: anchor.clone(),
+                    found: verification
+                        .anchor
+                        .clone()
+                        .unwrap_or_else(|| "none".to_owned()),
+                });
+            }
+            Some(true)
+        }
+    };
+    let (head_line, entries_after_head) = match &head {
+        None => (None, None),
+        Some(head) => {
+            let entries = read_entries(path)?;
+            let line = entries
+                .iter()
+                .find(|entry| entry.hash.starts_with(head.as_str()))
+                .map(|entry| entry.seq)
+                .ok_or_else(|| LedgerError::HeadNotFound { head: head.clone() })?;
+            (Some(line), Some(verification.entries - line))
+        }
+    };
+    Ok(AnchorCheck {
+        verification,
+        anchor_matches,
+        head_line,
+        entries_after_head,
     })
 }
 
 /// Reads every entry for display, checking each line's own hash but not the chain.
 pub fn read_entries(path: &Path) -> Result<Vec<Entry>, LedgerError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(LedgerError::Io {
-                action: "read",
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
+    let bytes = crate::home::read_private(path, u64::MAX)?.unwrap_or_default();
     // Only complete lines: a torn tail is reported by `verify_file` and repaired on open.
     let complete = bytes
         .iter()

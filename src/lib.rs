@@ -23,6 +23,16 @@
 //! - **Ledger entry**: one line of `ledger.jsonl`, hash-chained to the one before it; the
 //!   ledger is the single source of truth and state is its replay (see [`ledger`]).
 //! - **Seal**: a ledger entry holding the CA's signature over the head hash.
+//! - **Anchor**: the first CA's certificate fingerprint. With the head hash, written down
+//!   outside the home, it tells the real history from one rewritten by someone who can
+//!   write to the home but holds no key.
+//! - **Introduction**: the active CA key's signature over a new CA's certificate, which a
+//!   rotation records; a CA enters the ledger only as the anchor, introduced, or renewed
+//!   over the same key.
+//! - **Unsealed entries**: entries after the last seal that the current process did not
+//!   write; nothing is signed over them until an officer accepts them.
+//! - **Policy in force**: the policy the ledger records; `airlock.toml` is a proposal until
+//!   an officer accepts it with the key.
 //! - **Rotation phase**: where the dual-CA rotation stands: stable, overlap, reissued.
 
 pub mod ca;
@@ -39,6 +49,7 @@ pub mod ledger;
 pub mod ops;
 pub mod policy;
 pub mod pubkey;
+pub mod revocation_reason;
 pub mod rotation;
 pub mod secret;
 pub mod state;

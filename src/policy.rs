@@ -12,17 +12,23 @@
 //!   and not carried.
 
 mod config;
+mod names;
 mod reapprove;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 pub use config::{
-    DEFAULT_POLICY_TOML, KeyRules, NameRules, PolicyConfig, Profile, ProfileRule, matches_pattern,
+    DEFAULT_POLICY_TOML, FLOOR_GROUP, KeyRules, NameRules, PolicyConfig, Profile, ProfileRule,
+    matches_pattern,
 };
+pub use names::comparison_form;
 pub use reapprove::{Reapproval, approve_new_key, reapprove};
+
+use names::{check_groups, check_user};
 
 use crate::csr::{SignatureHash, UntrustedCsr};
 use crate::intake::{IntakeItem, KUBE_APISERVER_CLIENT, ObjectFields};
@@ -197,8 +203,13 @@ pub fn evaluate(items: Vec<IntakeItem>, judge: &Judge<'_>) -> Batch {
     let mut first_by_csr: HashMap<String, (usize, String)> = HashMap::new();
     let mut first_by_key: HashMap<String, String> = HashMap::new();
     let mut hashes: Vec<String> = Vec::new();
-    for item in items {
-        let (mut review, candidate) = judge_item(item, judge);
+    // Judging an item (signature, names, key) is independent of the others: on every
+    // core, in input order.
+    let judged: Vec<(ItemReview, Option<Approved>)> = items
+        .into_par_iter()
+        .map(|item| judge_item(item, judge))
+        .collect();
+    for (mut review, candidate) in judged {
         if let Some(hash) = &review.csr_sha256 {
             hashes.push(hash.clone());
         }
@@ -299,6 +310,7 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
     check_signature(&csr, key_rejected, &mut reasons);
     check_subject(&csr, &judge.config.names, &mut reasons, &mut flags);
     check_extensions(&csr, &mut reasons, &mut flags);
+    let revoked = check_revoked(judge.state, &csr.key_sha256, &mut reasons);
     if let Some(object) = &item.object {
         check_object(
             object,
@@ -321,7 +333,10 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
     let already = judge
         .ca_id
         .and_then(|ca| judge.state.issued_for_csr(ca, &csr.sha256));
-    if let Some(issued) = already {
+    if revoked {
+        // Rejected above with the revocation named: nothing is handed back, not even
+        // a certificate a re-run of this batch signed before the revocation.
+    } else if let Some(issued) = already {
         flags.push(format!(
             "already signed as serial {} (a re-run hands back that certificate)",
             issued.serial
@@ -359,6 +374,40 @@ fn judge_item(item: IntakeItem, judge: &Judge<'_>) -> (ItemReview, Option<Approv
         duplicate_of: None,
     };
     (review, Some(approved))
+}
+
+/// Refuses a key whose certificate was revoked, naming each revocation (serial, when,
+/// the recorded reason). Returns whether the key was revoked.
+fn check_revoked(state: &State, key_sha256: &str, reasons: &mut Vec<String>) -> bool {
+    const NAMED: usize = 3;
+    let revocations = state.revocations_for_key(key_sha256);
+    if revocations.is_empty() {
+        return false;
+    }
+    let mut named: Vec<String> = revocations
+        .iter()
+        .take(NAMED)
+        .map(|revoked| {
+            let why = match &revoked.code {
+                Some(code) => format!("{code}: {}", revoked.reason),
+                None => revoked.reason.clone(),
+            };
+            format!(
+                "serial {} revoked {}, reason '{}'",
+                crate::text::name(&revoked.serial),
+                crate::text::name(&revoked.time),
+                crate::text::name(&why)
+            )
+        })
+        .collect();
+    if revocations.len() > NAMED {
+        named.push(format!("{} more", revocations.len() - NAMED));
+    }
+    reasons.push(format!(
+        "this public key's certificate was revoked ({}): a revoked key is never signed again; the requester needs a new key",
+        named.join("; ")
+    ));
+    true
 }
 
 fn check_signature(csr: &UntrustedCsr, key_rejected: bool, reasons: &mut Vec<String>) {
@@ -400,65 +449,6 @@ fn check_key(key: &KeyKind, rules: &KeyRules, reasons: &mut Vec<String>) {
             "unsupported key '{}': accepted are RSA (2048 bits or more), ECDSA P-256/P-384 and Ed25519",
             crate::text::name(description)
         )),
-    }
-}
-
-fn check_name(what: &str, value: &str, max_chars: usize, reasons: &mut Vec<String>) {
-    let shown = crate::text::name(value);
-    if value.trim().is_empty() {
-        reasons.push(format!("{what} is empty"));
-        return;
-    }
-    let length = value.chars().count();
-    if length > max_chars {
-        reasons.push(format!(
-            "{what} '{shown}' is {length} characters, over the limit of {max_chars}"
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        reasons.push(format!("{what} '{shown}' contains control characters"));
-    }
-    if value.chars().any(crate::text::is_invisible_format) {
-        reasons.push(format!(
-            "{what} '{shown}' contains invisible or bidirectional formatting characters that can disguise it"
-        ));
-    }
-}
-
-fn check_user(user: &str, names: &NameRules, reasons: &mut Vec<String>) {
-    check_name("CN", user, names.max_chars, reasons);
-    if let Some(pattern) = names
-        .forbidden_users
-        .iter()
-        .find(|pattern| matches_pattern(pattern, user))
-    {
-        reasons.push(format!(
-            "user '{}' is forbidden by policy (matches '{}': a control-plane identity)",
-            crate::text::name(user),
-            crate::text::name(pattern)
-        ));
-    }
-}
-
-fn check_groups(groups: &[String], names: &NameRules, reasons: &mut Vec<String>) {
-    for group in groups {
-        check_name("group (O)", group, names.max_chars, reasons);
-        if let Some(pattern) = names
-            .forbidden_groups
-            .iter()
-            .find(|pattern| matches_pattern(pattern, group))
-        {
-            let why = if group == "system:masters" {
-                "it bypasses RBAC entirely and cannot be revoked"
-            } else {
-                "it belongs to the control plane"
-            };
-            reasons.push(format!(
-                "group '{}' is forbidden by policy (matches '{}': {why})",
-                crate::text::name(group),
-                crate::text::name(pattern)
-            ));
-        }
     }
 }
 
@@ -591,7 +581,11 @@ fn lifetime(
         ));
         granted = maximum;
     }
-    let mut not_after = crate::ca::whole_seconds(judge.now + granted);
+    // Checked: `--days` and the profile are bounded, but an overflow must never panic.
+    let mut not_after = match judge.now.checked_add(granted) {
+        Some(end) => crate::ca::whole_seconds(end),
+        None => judge.ca_not_after.unwrap_or(judge.now),
+    };
     if let Some(ca_not_after) = judge.ca_not_after
         && ca_not_after < not_after
     {

@@ -36,6 +36,26 @@ pub const KIND_CERT_REVOKED: &str = "cert.revoked";
 pub const KIND_CRL_ISSUED: &str = "crl.issued";
 /// A summary of a renewal or reissue run, or of an export (no state change).
 pub const KIND_NOTE: &str = "note";
+/// The policy in force: its canonical form and digest (at init, and on every accepted
+/// change of `airlock.toml`).
+pub const KIND_POLICY_CHANGED: &str = "policy.changed";
+/// An officer accepted entries that no seal covered (written by another process, or
+/// planted), after seeing them, with a reason.
+pub const KIND_LEDGER_ACCEPTED: &str = "ledger.accepted";
+/// The key files of CAs whose destruction `rotation.finished` recorded are gone.
+pub const KIND_KEY_DESTROYED: &str = "key.destroyed";
+
+/// What `ca.introduction` signatures sign: this context, then the lower-case hex SHA-256
+/// of the new CA certificate's DER. Only the holder of the active CA's key can bring a
+/// new CA into the ledger.
+const INTRODUCTION_CONTEXT: &[u8] = b"airlock ca introduction v1\n";
+
+/// The message the active CA signs to introduce the CA with this certificate fingerprint.
+pub fn introduction_message(fingerprint: &str) -> Vec<u8> {
+    let mut message = INTRODUCTION_CONTEXT.to_vec();
+    message.extend_from_slice(fingerprint.as_bytes());
+    message
+}
 
 /// What a CA is for now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +109,10 @@ pub struct CertRevoked {
     pub reason: String,
     /// When, RFC 3339.
     pub time: String,
+    /// The RFC 5280 reason code name (`keyCompromise`, `superseded`, ...); absent in
+    /// entries written before airlock recorded codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A CA as the ledger knows it.
@@ -100,8 +124,10 @@ pub struct CaRecord {
     pub role: CaRole,
     /// `generated`, `imported` or `renewed`.
     pub origin: String,
-    /// Where the encrypted key lives, relative to the home (`None` once destroyed).
-    pub key_file: Option<String>,
+    /// Whether its key was destroyed (the ledger says so; the key file, if any is left
+    /// by a crash, is removed on the next open). The key file's path comes from the CA
+    /// id, never from a ledger string.
+    pub key_destroyed: bool,
 }
 
 /// Payload of `ca.created` and `ca.imported`.
@@ -175,6 +201,57 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// The policy the ledger records as in force.
+#[derive(Debug, Clone)]
+pub struct RecordedPolicy {
+    /// SHA-256 of the canonical form, lower-case hex.
+    pub digest: String,
+    /// The canonical form (see `PolicyConfig::canonical`).
+    pub canonical: serde_json::Value,
+    /// The ledger line that recorded it.
+    pub line: u64,
+}
+
+/// Payload of `policy.changed`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyChanged {
+    /// SHA-256 of the canonical form.
+    pub digest: String,
+    /// The canonical form.
+    pub policy: serde_json::Value,
+    /// The digest of the policy it replaces (none at init).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    /// What changed, for a person.
+    #[serde(default)]
+    pub differences: Vec<String>,
+}
+
+/// Payload of `ledger.accepted`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerAccepted {
+    /// First line accepted.
+    pub first_line: u64,
+    /// Last line accepted.
+    pub last_line: u64,
+    /// Hash of the last line accepted.
+    pub head: String,
+    /// The officer's reason.
+    pub reason: String,
+}
+
+/// Payload of `key.destroyed`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyDestroyed {
+    /// The CAs whose key files were removed.
+    pub cas: Vec<String>,
+    /// Completed on opening the home after an interrupted `rotate finish`.
+    pub completed_after_interruption: bool,
+}
+
 /// The replayed state of a home.
 #[derive(Debug, Default)]
 pub struct State {
@@ -186,6 +263,9 @@ pub struct State {
     revoked: HashMap<String, CertRevoked>,
     rotation: Option<Rotation>,
     crl_count: u64,
+    policy: Option<RecordedPolicy>,
+    destroy_pending: Vec<String>,
+    last_time: Option<OffsetDateTime>,
     /// Number of seals.
     pub seal_count: u64,
     /// Line of the last seal.
@@ -197,6 +277,22 @@ pub struct State {
 impl State {
     /// Applies one entry. Returns a reason when the entry contradicts the state.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+        let time = parse_time(&entry.time).ok_or_else(|| {
+            format!(
+                "entry time '{}' is not RFC 3339",
+                crate::text::name(&entry.time)
+            )
+        })?;
+        if let Some(last) = self.last_time
+            && time < last
+        {
+            return Err(format!(
+                "entry time {} is earlier than the entry before it ({}): ledger times never run backwards",
+                crate::text::name(&entry.time),
+                crate::ca::rfc3339(last)
+            ));
+        }
+        self.last_time = Some(time);
         self.entries = entry.seq;
         match entry.kind.as_str() {
             KIND_CA_CREATED | KIND_CA_IMPORTED => {
@@ -224,6 +320,7 @@ impl State {
                         crate::text::name(&begun.old)
                     ));
                 }
+                self.check_introduction(&begun)?;
                 self.add_ca(&begun.ca, CaRole::Incoming, &begun.origin)?;
                 self.rotation = Some(Rotation {
                     old: begun.old,
@@ -251,13 +348,24 @@ impl State {
                     self.set_role(&id, CaRole::Retired)?;
                 }
                 self.set_role(&rotation.new, CaRole::Active)?;
-                if finished.old_key == "destroyed" {
-                    // Every copy of the old key: its renewals' too.
-                    let lineage = self.lineage(&rotation.old);
-                    for ca in &mut self.cas {
-                        if lineage.contains(&ca.certificate.info().id) {
-                            ca.key_file = None;
+                match finished.old_key.as_str() {
+                    "destroyed" => {
+                        // Every copy of the old key: its renewals' too. The files go
+                        // after the commit; `key.destroyed` records that they are gone.
+                        let lineage = self.lineage(&rotation.old);
+                        for ca in &mut self.cas {
+                            if lineage.contains(&ca.certificate.info().id) {
+                                ca.key_destroyed = true;
+                            }
                         }
+                        self.destroy_pending = lineage;
+                    }
+                    "archived" => {}
+                    other => {
+                        return Err(format!(
+                            "old key fate '{}' is neither 'archived' nor 'destroyed'",
+                            crate::text::name(other)
+                        ));
                     }
                 }
             }
@@ -273,11 +381,13 @@ impl State {
                 if self.rotation.is_some() {
                     return Err("a CA renewal during a rotation".to_owned());
                 }
-                if self.active_ca().map(|ca| ca.certificate.info().id.as_str())
-                    != Some(renewed.previous.as_str())
-                {
+                let Some(previous) = self
+                    .active_ca()
+                    .filter(|ca| ca.certificate.info().id == renewed.previous)
+                else {
                     return Err("renewal of a CA that is not the active one".to_owned());
-                }
+                };
+                check_renewal(&previous.certificate, &renewed.ca)?;
                 self.set_role(&renewed.previous, CaRole::Superseded)?;
                 self.add_ca(&renewed.ca, CaRole::Active, "renewed")?;
             }
@@ -328,6 +438,45 @@ impl State {
                 self.seal_count += 1;
                 self.last_seal_line = Some(entry.seq);
             }
+            KIND_POLICY_CHANGED => {
+                let changed: PolicyChanged = payload(entry)?;
+                let bytes =
+                    serde_json::to_vec(&changed.policy).map_err(|error| error.to_string())?;
+                if crate::hex::sha256(&bytes) != changed.digest {
+                    return Err("the recorded policy does not match its digest".to_owned());
+                }
+                if changed.previous.as_deref()
+                    != self.policy.as_ref().map(|policy| policy.digest.as_str())
+                {
+                    return Err("the policy change does not follow the policy in force".to_owned());
+                }
+                self.policy = Some(RecordedPolicy {
+                    digest: changed.digest,
+                    canonical: changed.policy,
+                    line: entry.seq,
+                });
+            }
+            KIND_LEDGER_ACCEPTED => {
+                let accepted: LedgerAccepted = payload(entry)?;
+                if accepted.first_line > accepted.last_line || accepted.last_line >= entry.seq {
+                    return Err("the accepted lines are not before the acceptance".to_owned());
+                }
+            }
+            KIND_KEY_DESTROYED => {
+                let destroyed: KeyDestroyed = payload(entry)?;
+                if destroyed.cas.is_empty()
+                    || destroyed
+                        .cas
+                        .iter()
+                        .any(|id| !self.destroy_pending.contains(id))
+                {
+                    return Err(
+                        "key destruction of a CA whose destruction was not recorded".to_owned()
+                    );
+                }
+                self.destroy_pending
+                    .retain(|id| !destroyed.cas.contains(id));
+            }
             KIND_REPAIRED | KIND_BATCH_SIGNED | KIND_NOTE => {}
             other => return Err(format!("unknown entry kind '{}'", crate::text::name(other))),
         }
@@ -335,12 +484,11 @@ impl State {
     }
 
     fn add_ca(&mut self, added: &CaAdded, role: CaRole, origin: &str) -> Result<(), String> {
-        let der = pem::parse(&added.cert).map_err(|error| format!("CA certificate: {error}"))?;
-        let certificate = CaCertificate::from_der(der.into_contents(), "ledger")
-            .map_err(|error| error.to_string())?;
-        if certificate.info().id != added.ca {
+        let certificate = ca_certificate(added)?;
+        crate::ca::check_ca_structure(&certificate, "ledger").map_err(|error| error.to_string())?;
+        if matches!(origin, "generated" | "renewed") && !is_self_signed(&certificate) {
             return Err(format!(
-                "CA id '{}' does not match its certificate",
+                "CA '{}' is recorded as made by airlock, but its certificate is not self-signed",
                 crate::text::name(&added.ca)
             ));
         }
@@ -351,8 +499,28 @@ impl State {
             certificate,
             role,
             origin: origin.to_owned(),
-            key_file: Some(added.key_file.clone()),
+            key_destroyed: false,
         });
+        Ok(())
+    }
+
+    /// A new CA joins only with the active CA's signature over its fingerprint.
+    fn check_introduction(&self, begun: &RotationBegun) -> Result<(), String> {
+        let active = self.active_ca().ok_or("a rotation without an active CA")?;
+        let certificate = ca_certificate(&begun.ca)?;
+        let signature = crate::hex::decode(&begun.introduction)
+            .ok_or("the introduction signature is not hex")?;
+        let message = introduction_message(&certificate.info().fingerprint);
+        if !crate::pubkey::verify(
+            active.certificate.parsed().public_key(),
+            &message,
+            &signature,
+        ) {
+            return Err(format!(
+                "the new CA '{}' is not introduced by the active CA's key (its introduction signature does not verify)",
+                crate::text::name(&begun.ca.ca)
+            ));
+        }
         Ok(())
     }
 
@@ -398,6 +566,18 @@ impl State {
     /// The revocation of a serial, if revoked.
     pub fn revocation(&self, serial: &str) -> Option<&CertRevoked> {
         self.revoked.get(serial)
+    }
+
+    /// Revocations of certificates holding this public key (by SPKI SHA-256), expired
+    /// or not: a key whose certificate was revoked is never signed again.
+    pub fn revocations_for_key(&self, key_sha256: &str) -> Vec<&CertRevoked> {
+        self.by_key
+            .get(key_sha256)
+            .into_iter()
+            .flatten()
+            .filter_map(|index| self.issued.get(*index))
+            .filter_map(|issued| self.revoked.get(&issued.serial))
+            .collect()
     }
 
     /// Every revocation.
@@ -471,6 +651,30 @@ impl State {
             .collect()
     }
 
+    /// The anchor: the first CA's certificate fingerprint (SHA-256 of its DER, hex), which
+    /// an officer keeps outside the home.
+    pub fn anchor(&self) -> Option<&str> {
+        self.cas
+            .first()
+            .map(|ca| ca.certificate.info().fingerprint.as_str())
+    }
+
+    /// The policy the ledger records as in force, if any (homes made before airlock
+    /// recorded policies have none).
+    pub fn recorded_policy(&self) -> Option<&RecordedPolicy> {
+        self.policy.as_ref()
+    }
+
+    /// CAs whose key destruction is recorded but not yet confirmed done.
+    pub fn destroy_pending(&self) -> &[String] {
+        &self.destroy_pending
+    }
+
+    /// Time of the last entry applied.
+    pub fn last_time(&self) -> Option<OffsetDateTime> {
+        self.last_time
+    }
+
     /// All CAs, oldest first.
     pub fn cas(&self) -> &[CaRecord] {
         &self.cas
@@ -520,6 +724,48 @@ pub struct RotationBegun {
     pub ca: CaAdded,
     /// `generated` or `imported`.
     pub origin: String,
+    /// The old (active) CA's signature over [`introduction_message`] of the new CA's
+    /// fingerprint, hex: the new CA is vouched for by the key that was trusted before.
+    pub introduction: String,
+}
+
+/// The certificate a `ca.*` payload carries, checked against its id.
+fn ca_certificate(added: &CaAdded) -> Result<CaCertificate, String> {
+    let der = pem::parse(&added.cert).map_err(|error| format!("CA certificate: {error}"))?;
+    let certificate = CaCertificate::from_der(der.into_contents(), "ledger")
+        .map_err(|error| error.to_string())?;
+    if certificate.info().id != added.ca || certificate.info().fingerprint != added.fingerprint {
+        return Err(format!(
+            "CA id '{}' does not match its certificate",
+            crate::text::name(&added.ca)
+        ));
+    }
+    Ok(certificate)
+}
+
+fn is_self_signed(certificate: &CaCertificate) -> bool {
+    let parsed = certificate.parsed();
+    parsed.verify_signature(None).is_ok()
+}
+
+/// A renewal keeps the key and the subject: anything else would let a new key in
+/// without an introduction.
+fn check_renewal(previous: &CaCertificate, renewed: &CaAdded) -> Result<(), String> {
+    let certificate = ca_certificate(renewed)?;
+    let (old, new) = (previous.parsed(), certificate.parsed());
+    if old.public_key().raw != new.public_key().raw {
+        return Err(format!(
+            "the renewal '{}' changes the CA key: a new key enters only through a rotation",
+            crate::text::name(&renewed.ca)
+        ));
+    }
+    if old.subject().as_raw() != new.subject().as_raw() {
+        return Err(format!(
+            "the renewal '{}' changes the CA subject",
+            crate::text::name(&renewed.ca)
+        ));
+    }
+    Ok(())
 }
 
 /// Payload of `rotation.finished`.

@@ -50,7 +50,10 @@ pub fn run(global: &Global, intake: Option<&Path>) -> Result<ExitCode, Error> {
     }
     let root = global.home_path()?;
     let now = crate::cli::now();
-    let session = Session::open_existing(&root, now)?;
+    let mut session = Session::open_existing(&root, now)?;
+    if let Some(reason) = &global.accept_unsealed {
+        session.accept_unsealed(reason)?;
+    }
     let model = model::AppModel::load(&session, now, global.hardening)?;
     let mut app = app::App::new(model, theme::Theme::from_env(), now);
     if let Some(folder) = intake {

@@ -36,10 +36,17 @@ pub struct SignArgs {
     /// Lifetime in days (capped by the profile and the CA)
     #[arg(long)]
     days: Option<u32>,
+    /// Refuse, signing nothing, unless the intake's batch digest is this one (the digest
+    /// 'airlock review' printed and the requester confirmed)
+    #[arg(long, value_name = "DIGEST")]
+    expect_digest: Option<String>,
 }
 
 pub fn review(global: &Global, args: &ReviewArgs) -> Result<ExitCode, Error> {
     let session = global.open()?;
+    if let Some(drift) = session.policy_drift() {
+        output::policy_drift(&drift);
+    }
     let report = match &args.rbac_snapshot {
         Some(path) => {
             let bindings = ops::read_rbac_snapshot(path)?;
@@ -61,9 +68,12 @@ pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
         out: args.out.clone(),
         days: args.days,
         only: None,
-        expect_digest: None,
+        expect_digest: args.expect_digest.clone(),
     };
     let mut session = global.open()?;
+    if let Some(drift) = session.policy_drift() {
+        output::policy_drift(&drift);
+    }
     let show_progress = !global.json && std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {
         if show_progress && (done == total || done.is_multiple_of(16)) {

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use airlock::Error;
+use airlock::export::revocation::{BindingFate, RbacPlan};
 use airlock::ops::{self, ListFilter, RenewRequest, RevokeRequest, Selection};
+use airlock::revocation_reason::RevocationReason;
 use clap::Args;
 
 use super::{Global, PromptUnlock, output, with_context};
@@ -55,7 +57,10 @@ pub struct RevokeArgs {
     /// Revoke every active certificate of this user
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
-    /// Why (kept in the ledger)
+    /// Why: an RFC 5280 reason code, optionally followed by free text: `CODE` or
+    /// `"CODE: text"`. CODE is one of unspecified, keyCompromise, affiliationChanged,
+    /// superseded, cessationOfOperation, privilegeWithdrawn (kebab-case and any letter
+    /// case accepted). The ledger keeps both; the CRL carries the code
     #[arg(long, value_name = "TEXT")]
     reason: String,
     /// Where to write the CRL and the RBAC script [default: revocations/ in the home]
@@ -187,6 +192,7 @@ pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
         (None, Some(user)) => Selection::User(user.clone()),
         (None, None) => return Err(Error::Refused("give --serial or --user".to_owned())),
     };
+    let reason: RevocationReason = args.reason.parse()?;
     let rbac_snapshot = args
         .rbac_snapshot
         .as_deref()
@@ -195,7 +201,7 @@ pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
     let mut session = global.open()?;
     let request = RevokeRequest {
         selection,
-        reason: args.reason.clone(),
+        reason,
         out: args.out.clone(),
         rbac_snapshot,
     };
@@ -205,6 +211,10 @@ pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
         output::json(&report)?;
     } else {
         println!("Revoked: {}", report.revoked.join(", "));
+        println!(
+            "  reason         {}",
+            airlock::text::inert(&report.reason, 200)
+        );
         for crl in &report.crls {
             println!("  CRL            {}", crl.display());
         }
@@ -212,8 +222,44 @@ pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
             println!("  no CRL         {skipped}");
         }
         println!("  RBAC script    {}", report.script.display());
+        print_rbac_plan(&report.rbac);
         println!();
         println!("{}", report.note);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the RBAC script deletes, comments out and leaves (the plan's text is escaped).
+fn print_rbac_plan(plan: &RbacPlan) {
+    let deleted: Vec<_> = plan.with_fate(BindingFate::Deleted).collect();
+    let commented: Vec<_> = plan.with_fate(BindingFate::CommentedOut).collect();
+    let skipped: Vec<_> = plan.with_fate(BindingFate::Skipped).collect();
+    if plan.from_snapshot {
+        println!();
+        println!("The script deletes:");
+        if deleted.is_empty() {
+            println!("  nothing");
+        }
+        for step in deleted {
+            println!("  - {}", step.binding);
+            println!("    because {}", step.why);
+        }
+        if !commented.is_empty() {
+            println!("The script only lists, commented out (you decide):");
+            for step in commented {
+                println!("  - {}", step.binding);
+                println!("    because {}", step.why);
+                if let Some(warning) = &step.warning {
+                    println!("    warning: {warning}");
+                }
+            }
+        }
+        for step in skipped {
+            println!("  not in the script: {} ({})", step.binding, step.why);
+        }
+    }
+    println!("Access that remains:");
+    for line in &plan.remaining {
+        println!("  - {line}");
+    }
 }

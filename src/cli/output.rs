@@ -48,3 +48,25 @@ pub fn day(moment: time::OffsetDateTime) -> String {
         date.day()
     )
 }
+
+/// Warns that `airlock.toml` is not the policy in force, and says what it would change.
+pub fn policy_drift(drift: &airlock::ops::PolicyDrift) {
+    if drift.unrecorded {
+        eprintln!(
+            "warning: this home recorded no policy (it predates recorded policies): the built-in defaults are in force"
+        );
+    }
+    if let Some(error) = &drift.file_error {
+        eprintln!(
+            "warning: airlock.toml cannot be read ({error}); the recorded policy stays in force"
+        );
+        return;
+    }
+    eprintln!(
+        "warning: airlock.toml differs from the policy in force ({}); the recorded policy is used until an officer accepts the file with 'airlock policy accept':",
+        &drift.recorded_digest[..16.min(drift.recorded_digest.len())]
+    );
+    for line in &drift.differences {
+        eprintln!("  {line}");
+    }
+}

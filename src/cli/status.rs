@@ -40,19 +40,35 @@ pub fn run(global: &Global) -> Result<ExitCode, Error> {
             output::day(ca.info.not_before),
             output::day(ca.info.not_after)
         );
+        println!("  ca.crt       {}", ca.cert_file);
+        if ca.key_destroyed {
+            println!("  key          destroyed");
+        }
     }
     println!(
         "Rotation phase: {}",
         airlock::rotation::phase_name(report.phase)
     );
     let ledger = &report.ledger;
+    if let Some(anchor) = &ledger.anchor {
+        println!("Anchor (first CA): SHA256:{}", output::colons(anchor));
+    }
     println!("Ledger: {} entries, head {}", ledger.entries, ledger.head);
+    println!(
+        "  compare the anchor and the head with the record kept outside the home: without them or the key, a rewritten history cannot be told apart"
+    );
     match ledger.last_seal_line {
         Some(line) => println!(
             "  seals: {} verified, last at line {line}; {} entries after it",
             ledger.seals, ledger.unsealed_entries
         ),
         None => println!("  seals: none"),
+    }
+    if let Some(digest) = &report.policy_digest {
+        println!("Policy in force: {}", &digest[..16.min(digest.len())]);
+    }
+    if let Some(drift) = &report.policy_drift {
+        output::policy_drift(drift);
     }
     println!(
         "Certificates: {} issued, {} unexpired, {} expiring within {} days, {} revoked",

@@ -22,7 +22,8 @@ pub fn audit_show(root: &Path) -> Result<Vec<Entry>, Error> {
 }
 
 fn refuse_without_ledger(home: &Home) -> Result<(), Error> {
-    if home.ledger_path().exists() {
+    // Not `exists()`, which follows a symbolic link: Home::open already refused one.
+    if std::fs::symlink_metadata(home.ledger_path()).is_ok() {
         return Ok(());
     }
     Err(Error::Refused(format!(

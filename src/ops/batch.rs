@@ -17,6 +17,9 @@ use time::format_description::well_known::Rfc3339;
 use super::{Context, Session, Unlock};
 use crate::Error;
 use crate::ca::{Signer, rfc3339};
+use crate::export::revocation::{
+    ALL_AUTHENTICATED, RoleBreadth, SnapshotBinding, matching_bindings,
+};
 use crate::export::{self, Report, ReportIssued, ReportRejected};
 use crate::home::HomeError;
 use crate::intake;
@@ -82,7 +85,7 @@ fn judge_batch(
     days: Option<u32>,
     now: OffsetDateTime,
 ) -> Result<Batch, Error> {
-    let config = session.home().policy()?;
+    let config = session.policy()?;
     let items = intake::read_folder(folder)?;
     let active = session.state().signing_ca();
     let judge = Judge {
@@ -116,19 +119,25 @@ fn review_report(session: &Session, folder: &Path, batch: &Batch) -> ReviewRepor
 }
 
 /// [`review`], plus for each item the bindings of an RBAC snapshot (`kubectl get
-/// clusterrolebindings,rolebindings -A -o yaml`) its user and groups would match.
+/// clusterroles,roles,clusterrolebindings,rolebindings -A -o yaml`) its user and groups
+/// would match, `system:authenticated` included (every x509 login is in it). A binding
+/// that grants `cluster-admin` (by name, or a role of the snapshot whose rules allow `*`)
+/// is also flagged, in plain words, among the item's flags.
 pub fn review_with_rbac(
     session: &Session,
     folder: &Path,
     days: Option<u32>,
-    rbac: &[crate::export::revocation::SnapshotBinding],
+    rbac: &[SnapshotBinding],
     now: OffsetDateTime,
 ) -> Result<ReviewReport, Error> {
     let mut report = review(session, folder, days, now)?;
     for item in &mut report.items {
         let Some(user) = &item.user else { continue };
-        item.bindings = crate::export::revocation::matching_bindings(rbac, user, &item.groups)
-            .into_iter()
+        let mut groups = item.groups.clone();
+        groups.push(ALL_AUTHENTICATED.to_owned());
+        let matched = matching_bindings(rbac, user, &groups);
+        item.bindings = matched
+            .iter()
             .map(|binding| {
                 let place = binding
                     .namespace
@@ -136,14 +145,26 @@ pub fn review_with_rbac(
                     .map_or_else(String::new, |namespace| {
                         format!(" in namespace {}", crate::text::name(namespace))
                     });
+                let everyone = binding
+                    .subjects
+                    .iter()
+                    .any(|(kind, name)| kind == "Group" && name == ALL_AUTHENTICATED);
+                let mark = match (binding.breadth, everyone) {
+                    (RoleBreadth::Everything, _) => " (full control)",
+                    (RoleBreadth::Wildcard { .. }, _) => " (wildcard rules)",
+                    (RoleBreadth::Limited, true) => " (to every authenticated user)",
+                    (RoleBreadth::Limited, false) => "",
+                };
                 format!(
-                    "{} {}{place} grants {}",
+                    "{} {}{place} grants {}{mark}",
                     binding.kind,
                     crate::text::name(&binding.name),
                     crate::text::name(&binding.role)
                 )
             })
             .collect();
+        item.flags
+            .extend(matched.iter().filter_map(|binding| binding.warning()));
     }
     Ok(report)
 }
@@ -180,7 +201,7 @@ pub fn sign(
     }
     let withheld = withhold(&mut batch, request.only.as_ref())?;
     let review = review_report(session, &request.intake, &batch);
-    check_out_folder(Some(&request.intake), &request.out)?;
+    check_out_folder(session.home(), Some(&request.intake), &request.out)?;
     let ca_id = session
         .state()
         .signing_ca()
@@ -375,9 +396,20 @@ pub(crate) fn record_issuance(
     Ok(())
 }
 
-/// Creates OUT if needed and refuses an OUT that is the intake folder.
-pub(crate) fn check_out_folder(intake: Option<&Path>, out: &Path) -> Result<(), Error> {
+/// Creates OUT if needed and refuses an OUT that is the intake folder, or that is the
+/// home or inside it (checked before anything is created, so nothing lands in the home).
+///
+/// An intake folder inside the home is not refused: airlock only reads it, as untrusted
+/// input wherever it lies, and writes nothing there.
+pub(crate) fn check_out_folder(
+    home: &crate::home::Home,
+    intake: Option<&Path>,
+    out: &Path,
+) -> Result<(), Error> {
+    home.check_outside(out)?;
     crate::home::create_private_dir(out)?;
+    // Checked again once it exists: a symbolic link created meanwhile is resolved now.
+    home.check_outside(out)?;
     let Some(intake) = intake else { return Ok(()) };
     let same = match (std::fs::canonicalize(intake), std::fs::canonicalize(out)) {
         (Ok(intake), Ok(out)) => intake == out,

@@ -201,14 +201,14 @@ pub fn issue(
         .signing_ca()
         .map(|ca| ca.certificate.info().id.clone())
         .ok_or_else(|| Error::Refused("this home has no CA yet".to_owned()))?;
-    check_out_folder(None, &request.out)?;
+    check_out_folder(session.home(), None, &request.out)?;
     let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, context.rng)
         .map_err(|_| Error::Refused("the system random number generator failed".to_owned()))?;
     let pkcs8 = Zeroizing::new(document.as_ref().to_vec());
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, context.rng)
         .map_err(|_| Error::Refused("the generated key does not load".to_owned()))?;
     let spki_der = p256_spki(pair.public_key().as_ref());
-    let config = session.home().policy()?;
+    let config = session.policy()?;
     let judge = Judge {
         config: &config,
         state: session.state(),

@@ -196,8 +196,8 @@ pub fn renew(
         .signing_ca()
         .map(|ca| ca.certificate.info().id.clone())
         .ok_or_else(|| Error::Refused("this home has no CA yet".to_owned()))?;
-    check_out_folder(None, &request.out)?;
-    let config = session.home().policy()?;
+    check_out_folder(session.home(), None, &request.out)?;
+    let config = session.policy()?;
     let judge = Judge {
         config: &config,
         state: session.state(),
@@ -322,17 +322,23 @@ pub fn renew_ca(
         .active_ca()
         .ok_or_else(|| Error::Refused("this home has no CA yet".to_owned()))?;
     let previous = active.certificate.clone();
-    let key_file = active
-        .key_file
-        .clone()
-        .ok_or_else(|| Error::Refused("the active CA's key was destroyed".to_owned()))?;
+    if active.key_destroyed {
+        return Err(Error::Refused(
+            "the active CA's key was destroyed".to_owned(),
+        ));
+    }
+    let key_file = session.key_path(&previous.info().id)?;
     let signer = session.unlock(&previous.info().id, unlock)?;
     let renewed = self_sign_again(&previous, &signer, days, context)?;
     let renewed_signer = signer.with_certificate(renewed.clone())?;
     let info = renewed.info().clone();
     let staged = super::setup::StagedCa::create(session, &info.id)?;
-    let sealed = std::fs::read(session.home().root().join(&key_file)).map_err(|source| {
-        crate::home::HomeError::io("read", &session.home().root().join(&key_file), source)
+    let sealed = crate::home::read_private(&key_file, 1 << 20)?.ok_or_else(|| {
+        crate::home::HomeError::io(
+            "read",
+            &key_file,
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        )
     })?;
     staged.write("ca.key.age", &sealed)?;
     staged.write("ca.crt", renewed.pem().as_bytes())?;

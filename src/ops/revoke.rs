@@ -1,5 +1,6 @@
 //! `airlock revoke`: the ledger record, a CRL per CA involved, and the RBAC script.
 
+use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 
 use rcgen::{CertificateRevocationListParams, KeyIdMethod, RevokedCertParams, SerialNumber};
@@ -11,8 +12,9 @@ use super::lifecycle::{Selection, selected};
 use super::{Context, Session, Unlock};
 use crate::Error;
 use crate::ca::{self, Signer, rfc3339};
-use crate::export::revocation::{self, SnapshotBinding};
-use crate::home::write_new;
+use crate::export::revocation::{self, RbacPlan, SnapshotBinding};
+use crate::home::{HomeError, check_private_dir, write_new};
+use crate::revocation_reason::{ReasonCode, RevocationReason};
 use crate::state::{CertIssued, CertRevoked, KIND_CERT_REVOKED, KIND_CRL_ISSUED};
 
 /// `airlock revoke`.
@@ -20,8 +22,9 @@ use crate::state::{CertIssued, CertRevoked, KIND_CERT_REVOKED, KIND_CRL_ISSUED};
 pub struct RevokeRequest {
     /// A serial or every active certificate of a user.
     pub selection: Selection,
-    /// Why (kept in the ledger).
-    pub reason: String,
+    /// Why: the RFC 5280 code (kept in the ledger and carried by the CRL) and the
+    /// officer's free text (kept in the ledger).
+    pub reason: RevocationReason,
     /// Where to write the CRL and the script (default: `revocations/<seq>/` in the home).
     pub out: Option<PathBuf>,
     /// An RBAC snapshot, parsed.
@@ -39,6 +42,12 @@ pub struct RevokeReport {
     pub crl_skipped: Vec<String>,
     /// The revocation script.
     pub script: PathBuf,
+    /// The reason recorded, `CODE` or `CODE: text` (the text is the officer's own:
+    /// escape it before display).
+    pub reason: String,
+    /// What the RBAC script deletes, what it only comments out and why, and what access
+    /// remains.
+    pub rbac: RbacPlan,
     /// The plain statement about Kubernetes and CRLs.
     pub note: &'static str,
 }
@@ -50,16 +59,28 @@ pub fn revoke(
     unlock: &dyn Unlock,
     context: &Context<'_>,
 ) -> Result<RevokeReport, Error> {
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(Error::Refused(
-            "--reason must say why; the ledger keeps it".to_owned(),
-        ));
-    }
-    let targets: Vec<CertIssued> = selected(session, &request.selection, context.now)?
+    let mut targets: Vec<CertIssued> = selected(session, &request.selection, context.now)?
         .into_iter()
         .cloned()
         .collect();
+    // A revocation takes the key out of service: every other unexpired certificate over
+    // the same key (a rotation's reissued twin, a renewal) goes with it, or the holder of
+    // a stolen key would keep a valid certificate for it.
+    let same_key: Vec<CertIssued> = targets
+        .iter()
+        .flat_map(|target| {
+            session
+                .state()
+                .unexpired_for_key(&target.key_sha256, context.now)
+        })
+        .filter(|cert| session.state().revocation(&cert.serial).is_none())
+        .cloned()
+        .collect();
+    for cert in same_key {
+        if !targets.iter().any(|target| target.serial == cert.serial) {
+            targets.push(cert);
+        }
+    }
     if targets.is_empty() {
         return Err(Error::Refused(
             "no active certificate matches: nothing to revoke".to_owned(),
@@ -80,18 +101,34 @@ pub fn revoke(
             })
             .unwrap_or_else(|| ca.to_owned())
     };
+    // The user's other certificates that stay active: they authenticate as the same
+    // user, so they rely on the same bindings.
+    let still_active: Vec<&CertIssued> = state
+        .issued()
+        .iter()
+        .filter(|cert| {
+            cert.not_after_time() > context.now
+                && state.revocation(&cert.serial).is_none()
+                && state.is_trusted_issuer(&cert.ca)
+                && targets.iter().any(|target| target.user == cert.user)
+                && !targets.iter().any(|target| target.serial == cert.serial)
+        })
+        .collect();
+    let rbac = revocation::rbac_plan(
+        &targets.iter().collect::<Vec<_>>(),
+        &still_active,
+        request.rbac_snapshot.as_deref(),
+    );
     let mut ca_ids: Vec<String> = targets.iter().map(|cert| current(&cert.ca)).collect();
     ca_ids.sort();
     ca_ids.dedup();
     let out = match &request.out {
-        Some(out) => out.clone(),
-        None => session
-            .home()
-            .root()
-            .join("revocations")
-            .join(format!("{:06}", session.ledger().len() + 1)),
+        Some(out) => {
+            check_out_folder(session.home(), None, out)?;
+            out.clone()
+        }
+        None => default_out(session)?,
     };
-    check_out_folder(None, &out)?;
     let mut signers = Vec::new();
     for id in &ca_ids {
         signers.push(session.unlock(id, unlock)?);
@@ -102,8 +139,9 @@ pub fn revoke(
             serial: cert.serial.clone(),
             ca: cert.ca.clone(),
             user: cert.user.clone(),
-            reason: reason.to_owned(),
+            reason: request.reason.ledger_text(),
             time: rfc3339(context.now),
+            code: Some(request.reason.code().name().to_owned()),
         };
         let payload =
             serde_json::to_value(&record).map_err(|error| Error::Refused(error.to_string()))?;
@@ -134,13 +172,7 @@ pub fn revoke(
     }
     drop(signers);
     session.ledger.commit()?;
-    let mut groups: Vec<String> = targets
-        .iter()
-        .flat_map(|cert| cert.groups.clone())
-        .collect();
-    groups.sort();
-    groups.dedup();
-    let script = revocation::script(&records, &groups, request.rbac_snapshot.as_deref());
+    let script = revocation::script(&records, &rbac);
     let script_path = out.join("revoke-rbac.sh");
     for (path, pem) in &crl_files {
         write_new(path, pem.as_bytes())?;
@@ -151,8 +183,28 @@ pub fn revoke(
         crls: crl_files.into_iter().map(|(path, _)| path).collect(),
         crl_skipped: skipped,
         script: script_path,
+        reason: request.reason.to_string(),
+        rbac,
         note: revocation::KUBERNETES_NOTE,
     })
+}
+
+/// `revocations/<seq>/` in the home, where `revoke` writes without `--out`. The home is
+/// untrusted: each level is created if missing, then must be a folder of our own, not a
+/// symbolic link, not writable by others ([`check_private_dir`]), so nothing planted
+/// there redirects the files elsewhere.
+fn default_out(session: &Session) -> Result<PathBuf, Error> {
+    let revocations = session.home().root().join("revocations");
+    let out = revocations.join(format!("{:06}", session.ledger().len() + 1));
+    for folder in [&revocations, &out] {
+        match std::fs::DirBuilder::new().mode(0o700).create(folder) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => return Err(HomeError::io("create", folder, source).into()),
+        }
+        check_private_dir(folder)?;
+    }
+    Ok(out)
 }
 
 /// A CRL of every revocation of `signer`'s CA, valid 30 days.
@@ -163,22 +215,8 @@ fn sign_crl(session: &Session, signer: &Signer, context: &Context<'_>) -> Result
         .state()
         .revocations()
         .filter(|revoked| lineage.contains(&revoked.ca))
-        .map(|revoked| {
-            let time = OffsetDateTime::parse(
-                &revoked.time,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .unwrap_or(context.now);
-            RevokedCertParams {
-                serial_number: SerialNumber::from_slice(
-                    &crate::hex::decode(&revoked.serial).unwrap_or_default(),
-                ),
-                revocation_time: ca::whole_seconds(time),
-                reason_code: None,
-                invalidity_date: None,
-            }
-        })
-        .collect();
+        .map(|revoked| crl_entry(revoked, context.now))
+        .collect::<Result<Vec<_>, String>>()?;
     let ski = crate::hex::decode(&info.subject_key_id).unwrap_or_default();
     let params = CertificateRevocationListParams {
         this_update: ca::whole_seconds(context.now),
@@ -202,6 +240,36 @@ fn sign_crl(session: &Session, signer: &Signer, context: &Context<'_>) -> Result
     crl.pem().map_err(|error| error.to_string())
 }
 
+/// The CRL entry of one revocation. Entries of ledgers written before codes were recorded
+/// (and any code this version does not know, or `unspecified`, which RFC 5280 asks to
+/// leave out) carry no reasonCode: absent means unspecified.
+fn crl_entry(revoked: &CertRevoked, now: OffsetDateTime) -> Result<RevokedCertParams, String> {
+    let time = OffsetDateTime::parse(
+        &revoked.time,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or(now);
+    let reason_code = revoked
+        .code
+        .as_deref()
+        .and_then(|code| code.parse::<ReasonCode>().ok())
+        .and_then(ReasonCode::crl_reason);
+    let serial = crate::hex::decode(&revoked.serial)
+        .filter(|bytes| !bytes.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "the ledger's serial '{}' is not hex",
+                crate::text::name(&revoked.serial)
+            )
+        })?;
+    Ok(RevokedCertParams {
+        serial_number: SerialNumber::from_slice(&serial),
+        revocation_time: ca::whole_seconds(time),
+        reason_code,
+        invalidity_date: None,
+    })
+}
+
 /// Reads an RBAC snapshot file for `revoke` and the review.
 pub fn read_rbac_snapshot(path: &Path) -> Result<Vec<SnapshotBinding>, Error> {
     let bytes =
@@ -212,4 +280,40 @@ pub fn read_rbac_snapshot(path: &Path) -> Result<Vec<SnapshotBinding>, Error> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revoked(code: Option<&str>) -> CertRevoked {
+        CertRevoked {
+            serial: "0a0b".to_owned(),
+            ca: "c".to_owned(),
+            user: "alice".to_owned(),
+            reason: "laptop stolen".to_owned(),
+            time: "2026-01-01T00:00:00Z".to_owned(),
+            code: code.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn crl_entries_carry_the_recorded_code_and_old_entries_none() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let entry = |code| crl_entry(&revoked(code), now).expect("entry").reason_code;
+        assert_eq!(
+            entry(Some("keyCompromise")),
+            Some(rcgen::RevocationReason::KeyCompromise)
+        );
+        assert_eq!(
+            entry(Some("privilegeWithdrawn")),
+            Some(rcgen::RevocationReason::PrivilegeWithdrawn)
+        );
+        assert_eq!(entry(None), None, "a ledger from before codes");
+        assert_eq!(entry(Some("unspecified")), None, "RFC 5280: leave it out");
+        assert_eq!(entry(Some("\u{1b}nonsense")), None);
+        let mut bad = revoked(None);
+        bad.serial = "zz".to_owned();
+        assert!(crl_entry(&bad, now).is_err_and(|reason| reason.contains("'zz'")));
+    }
 }

@@ -158,10 +158,15 @@ pub fn begin(
     let (added, staged) =
         write_ca_files(session, &cert, &key, new_passphrase, request.work_factor)?;
     drop(key);
+    // The active key vouches for its successor: replay refuses a new CA without this.
+    let introduction = old_signer.sign(&crate::state::introduction_message(
+        &cert.info().fingerprint,
+    ))?;
     let begun = RotationBegun {
         old: old.info().id.clone(),
         ca: added,
         origin: origin.to_owned(),
+        introduction: crate::hex::encode(&introduction),
     };
     append_json(session, context, KIND_ROTATION_BEGUN, &begun)?;
     // Sealed by the old CA (it authorizes its successor), then by the new one.
@@ -192,8 +197,8 @@ pub fn reissue(
     let Some(rotation) = session.state().rotation().cloned() else {
         return Err(refuse_phase(session, "reissue"));
     };
-    check_out_folder(None, out)?;
-    let config = session.home().policy()?;
+    check_out_folder(session.home(), None, out)?;
+    let config = session.policy()?;
     let new_not_after = session
         .state()
         .ca(&rotation.new)
@@ -344,13 +349,6 @@ pub fn finish(
         ));
     }
     let signer = session.unlock(&rotation.new, unlock)?;
-    // Every copy of the old key: the old CA's and those of certificates it renewed.
-    let old_key_files: Vec<String> = session
-        .state()
-        .lineage(&rotation.old)
-        .iter()
-        .filter_map(|id| session.state().ca(id).and_then(|ca| ca.key_file.clone()))
-        .collect();
     let finished = RotationFinished {
         old: rotation.old.clone(),
         new: rotation.new.clone(),
@@ -368,24 +366,24 @@ pub fn finish(
     session
         .ledger
         .seal(&mut session.state, context.now, &signer)?;
-    drop(signer);
     session.ledger.commit()?;
-    if request.destroy_old_key {
-        // The ledger already says the key is destroyed; now make it so.
-        for relative in old_key_files {
-            let path = session.home().root().join(relative);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => {
-                    return Err(crate::home::HomeError::io("remove", &path, source).into());
-                }
-            }
-            if let Some(folder) = path.parent() {
-                crate::home::sync_dir(folder)?;
-            }
-        }
+    // The ledger now says the destruction is intended; make it so (every copy of the
+    // old key: the old CA's and those of certificates it renewed), then record that it
+    // is done. A crash in between is completed when the home is next opened.
+    let pending = session.state().destroy_pending().to_vec();
+    if !pending.is_empty() {
+        session.remove_key_files(&pending)?;
+        let done = crate::state::KeyDestroyed {
+            cas: pending,
+            completed_after_interruption: false,
+        };
+        append_json(session, context, crate::state::KIND_KEY_DESTROYED, &done)?;
+        session
+            .ledger
+            .seal(&mut session.state, context.now, &signer)?;
+        session.ledger.commit()?;
     }
+    drop(signer);
     phase_report(session, true)
 }
 

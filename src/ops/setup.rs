@@ -201,11 +201,15 @@ fn store(
     let info = cert.info().clone();
     let (payload, staged) = write_ca_files(session, cert, key, passphrase, work_factor)?;
     session.home.write_default_policy()?;
+    // The policy the officer starts with is recorded: later edits of airlock.toml take
+    // effect only when accepted with the key.
+    let policy = session.home.policy()?;
     let payload =
         serde_json::to_value(payload).map_err(|error| Error::Refused(error.to_string()))?;
     session
         .ledger
         .append(&mut session.state, context.now, kind, payload)?;
+    session.record_policy(&policy, context)?;
     session
         .ledger
         .seal(&mut session.state, context.now, &signer)?;

@@ -24,6 +24,10 @@ pub struct CaStatus {
     pub origin: String,
     /// Whole days until notAfter (negative once expired).
     pub days_left: i64,
+    /// Whether `cas/<id>/ca.crt` is the certificate the ledger records.
+    pub cert_file: super::CaCertFile,
+    /// Its key was destroyed.
+    pub key_destroyed: bool,
 }
 
 /// The ledger in the status.
@@ -41,6 +45,12 @@ pub struct LedgerStatus {
     pub unsealed_entries: u64,
     /// Bytes of a torn last line cut when the home was opened, if any.
     pub repaired_bytes: Option<usize>,
+    /// Entries after the last seal that another process wrote and no officer accepted
+    /// in this session: acts that unlock a key are refused until they are.
+    pub unvouched_entries: u64,
+    /// The first CA's certificate fingerprint: compare it, and `head`, with the record
+    /// kept outside the home.
+    pub anchor: Option<String>,
 }
 
 /// `airlock status`.
@@ -62,6 +72,10 @@ pub struct StatusReport {
     pub revoked: usize,
     /// The rotation phase.
     pub phase: crate::state::Phase,
+    /// How `airlock.toml` differs from the policy in force, if it does.
+    pub policy_drift: Option<super::PolicyDrift>,
+    /// Digest of the policy in force.
+    pub policy_digest: Option<String>,
 }
 
 /// Summarizes the home at `now`.
@@ -75,6 +89,8 @@ pub fn status(session: &Session, now: OffsetDateTime) -> StatusReport {
             role: ca.role,
             origin: ca.origin.clone(),
             days_left: (ca.certificate.info().not_after - now).whole_days(),
+            cert_file: session.ca_cert_file(&ca.certificate.info().id),
+            key_destroyed: ca.key_destroyed,
         })
         .collect();
     let soon = now + Duration::days(EXPIRING_SOON_DAYS);
@@ -94,6 +110,12 @@ pub fn status(session: &Session, now: OffsetDateTime) -> StatusReport {
             last_seal_line: state.last_seal_line,
             unsealed_entries: ledger.len() - state.last_seal_line.unwrap_or(0),
             repaired_bytes: session.opened().repaired_bytes,
+            anchor: state.anchor().map(str::to_owned),
+            unvouched_entries: if session.unsealed_accepted() {
+                0
+            } else {
+                session.unsealed_count()
+            },
         },
         issued: state.issued().len(),
         unexpired: unexpired.len(),
@@ -103,5 +125,7 @@ pub fn status(session: &Session, now: OffsetDateTime) -> StatusReport {
             .count(),
         revoked: state.revocations().count(),
         phase: state.phase(),
+        policy_drift: session.policy_drift(),
+        policy_digest: session.policy().ok().map(|policy| policy.digest()),
     }
 }

@@ -421,6 +421,7 @@ impl App {
             ChoicePurpose::FinishForce(plan) => self.finish_forced(plan, index),
             ChoicePurpose::FinishOldKey(plan) => self.finish_old_key(plan, index),
             ChoicePurpose::RevokeScope(plan) => self.revoke_scope(plan, index),
+            ChoicePurpose::RevokeCode(plan) => self.revoke_code(plan, index),
         }
     }
 

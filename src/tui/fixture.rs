@@ -9,8 +9,8 @@ use airlock::ca::CaInfo;
 use airlock::export::{Report, ReportIssued};
 use airlock::ledger::{Entry, Verification};
 use airlock::ops::{
-    CaStatus, LedgerStatus, PhaseReport, ReissueReport, RenewReport, ReviewReport, RevokeReport,
-    RotationStatus, SignReport, StatusReport,
+    CaCertFile, CaStatus, LedgerStatus, PhaseReport, ReissueReport, RenewReport, ReviewReport,
+    RevokeReport, RotationStatus, SignReport, StatusReport,
 };
 use airlock::policy::{ItemReview, Verdict};
 use airlock::pubkey::KeyKind;
@@ -107,6 +107,7 @@ pub fn model_with_user(user: &str) -> AppModel {
         user: "dave".to_owned(),
         reason: "laptop stolen".to_owned(),
         time: "2025-05-20T09:00:00Z".to_owned(),
+        code: None,
     };
     let mut entries = vec![entry(
         1,
@@ -157,6 +158,8 @@ pub fn model_with_user(user: &str) -> AppModel {
                 role: CaRole::Active,
                 origin: "generated".to_owned(),
                 days_left: 3498,
+                cert_file: CaCertFile::Matches,
+                key_destroyed: false,
             }],
             ledger: LedgerStatus {
                 entries: 8,
@@ -165,12 +168,16 @@ pub fn model_with_user(user: &str) -> AppModel {
                 last_seal_line: Some(8),
                 unsealed_entries: 0,
                 repaired_bytes: None,
+                unvouched_entries: 0,
+                anchor: Some(old.fingerprint.clone()),
             },
             issued: 4,
             unexpired: 3,
             expiring_soon: 1,
             revoked: 1,
             phase: Phase::Stable,
+            policy_drift: None,
+            policy_digest: Some(hex(11, 64)),
         },
         hardening: Hardening {
             core_dumps_disabled: true,
@@ -209,6 +216,8 @@ pub fn model_in(phase: Phase) -> AppModel {
         role: CaRole::Incoming,
         origin: "generated".to_owned(),
         days_left: 3650,
+        cert_file: CaCertFile::Matches,
+        key_destroyed: false,
     });
     model.status.phase = phase;
     let unreissued: Vec<String> = model.certs[..2]
@@ -322,6 +331,7 @@ pub fn verification() -> Verification {
         unsealed_entries: 0,
         head: hex(7, 64),
         torn_tail_bytes: 0,
+        anchor: Some(hex(9, 64)),
     }
 }
 
@@ -512,6 +522,8 @@ pub fn revoked() -> Refreshed<RevokeReport> {
             )],
             crl_skipped: Vec::new(),
             script: PathBuf::from("/srv/airlock/home/revocations/000009/revoke-rbac.sh"),
+            reason: "keyCompromise: laptop stolen".to_owned(),
+            rbac: airlock::export::revocation::RbacPlan::default(),
             note: airlock::export::revocation::KUBERNETES_NOTE,
         },
         model: Ok(model()),

@@ -195,8 +195,8 @@ fn init_each_algorithm_reports_status() {
             (99..=100).contains(&days_left),
             "{algo}: days_left {days_left} for --days 100"
         );
-        // The ledger holds the creation and a seal.
-        assert_eq!(status["ledger"]["entries"], 2, "{algo}: {status}");
+        // The ledger holds the creation, the policy in force and a seal.
+        assert_eq!(status["ledger"]["entries"], 3, "{algo}: {status}");
         assert_eq!(status["ledger"]["seals"], 1, "{algo}: {status}");
         assert!(
             stdout

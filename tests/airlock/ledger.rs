@@ -19,16 +19,17 @@ use tempfile::TempDir;
 use crate::support::{airlock, init_home, openssl, openssl_csr};
 
 /// Kinds of the template ledger, line by line.
-const TEMPLATE_KINDS: [&str; 9] = [
-    "ca.created",    // 1  init
-    "ledger.sealed", // 2  init's seal
-    "cert.issued",   // 3  batch 1: alice
-    "cert.issued",   // 4  batch 1: bob
-    "batch.signed",  // 5  batch 1
-    "ledger.sealed", // 6  batch 1's seal (covers lines 1..=5)
-    "cert.issued",   // 7  batch 2: carol
-    "batch.signed",  // 8  batch 2
-    "ledger.sealed", // 9  batch 2's seal (covers lines 1..=8)
+const TEMPLATE_KINDS: [&str; 10] = [
+    "ca.created",     // 1  init
+    "policy.changed", // 2  init records the policy in force
+    "ledger.sealed",  // 3  init's seal
+    "cert.issued",    // 4  batch 1: alice
+    "cert.issued",    // 5  batch 1: bob
+    "batch.signed",   // 6  batch 1
+    "ledger.sealed",  // 7  batch 1's seal (covers lines 1..=6)
+    "cert.issued",    // 8  batch 2: carol
+    "batch.signed",   // 9  batch 2
+    "ledger.sealed",  // 10 batch 2's seal (covers lines 1..=9)
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -355,23 +356,23 @@ fn assert_rejected(home: &Path, line: u64, why: &str) -> String {
 // The intact ledger, and the documented format.
 // ---------------------------------------------------------------------------------------
 
-/// The template ledger, as airlock wrote it, verifies: 9 entries, 3 seals, the last on
-/// line 9, nothing unsealed, head = hash of line 9, no torn tail.
+/// The template ledger, as airlock wrote it, verifies: 10 entries, 3 seals, the last on
+/// line 10, nothing unsealed, head = hash of line 9, no torn tail.
 #[test]
 fn intact_ledger_verifies() {
     let home = template();
     let report = verify_ok(home);
     let entries = read_entries(home);
-    assert_eq!(report["entries"], 9);
+    assert_eq!(report["entries"], 10);
     assert_eq!(report["seals"], 3);
-    assert_eq!(report["last_seal_line"], 9);
+    assert_eq!(report["last_seal_line"], 10);
     assert_eq!(report["unsealed_entries"], 0);
     assert_eq!(report["torn_tail_bytes"], 0);
-    assert_eq!(report["head"], entries[8]["hash"]);
+    assert_eq!(report["head"], entries[9]["hash"]);
     let text = verify_cmd(home).code(0).get_output().stdout.clone();
     let text = String::from_utf8_lossy(&text);
     assert!(
-        text.contains("ledger OK: 9 entries, 3 seals verified"),
+        text.contains("ledger OK: 10 entries, 3 seals verified"),
         "{text}"
     );
 }
@@ -512,7 +513,7 @@ fn audit_show_lists_entries_without_certificates() {
         .stdout
         .clone();
     let text = String::from_utf8(output).expect("UTF-8");
-    assert_eq!(text.lines().count(), 9, "one line per entry:\n{text}");
+    assert_eq!(text.lines().count(), 10, "one line per entry:\n{text}");
     for (line, kind) in text.lines().zip(TEMPLATE_KINDS) {
         assert!(line.contains(kind), "'{line}' should show kind {kind}");
     }
@@ -544,16 +545,16 @@ fn audit_show_lists_entries_without_certificates() {
 // The tamper cases of the issue.
 // ---------------------------------------------------------------------------------------
 
-/// A flipped byte in a payload (alice's name on line 3 becomes "alicf") is caught on
+/// A flipped byte in a payload (alice's name on line 4 becomes "alicf") is caught on
 /// that line: its content no longer hashes to its recorded hash.
 #[test]
 fn flipped_byte_names_its_line() {
     let copy = copy_of_template();
     let mut lines = read_lines(&copy.home);
-    assert!(lines[2].contains(r#""user":"alice""#));
-    lines[2] = lines[2].replace(r#""user":"alice""#, r#""user":"alicf""#);
+    assert!(lines[3].contains(r#""user":"alice""#));
+    lines[3] = lines[3].replace(r#""user":"alice""#, r#""user":"alicf""#);
     write_lines(&copy.home, &lines);
-    assert_rejected(&copy.home, 3, "content was altered");
+    assert_rejected(&copy.home, 4, "content was altered");
 }
 
 /// Every single-byte change anywhere in a line (each byte XOR 1, one at a time, in a
@@ -566,7 +567,7 @@ fn every_flipped_byte_is_caught_on_its_line() {
     let path = ledger_path(&copy.home);
     let original = std::fs::read(&path).expect("read ledger");
     let lines = read_lines(&copy.home);
-    for line_number in [5_usize, 6] {
+    for line_number in [6_usize, 7] {
         let start: usize = lines[..line_number - 1]
             .iter()
             .map(|line| line.len() + 1)
@@ -588,15 +589,15 @@ fn every_flipped_byte_is_caught_on_its_line() {
     }
 }
 
-/// A deleted line (line 4, bob's certificate) is caught on that line: the line now there
-/// carries sequence number 5.
+/// A deleted line (line 5, bob's certificate) is caught on that line: the line now there
+/// carries sequence number 6.
 #[test]
 fn deleted_line_names_its_line() {
     let copy = copy_of_template();
     let mut lines = read_lines(&copy.home);
-    lines.remove(3);
+    lines.remove(4);
     write_lines(&copy.home, &lines);
-    assert_rejected(&copy.home, 4, "sequence number is 5, expected 4");
+    assert_rejected(&copy.home, 5, "sequence number is 6, expected 5");
 }
 
 /// Deleting the first line is caught on line 1 too.
@@ -609,50 +610,50 @@ fn deleted_first_line_names_line_1() {
     assert_rejected(&copy.home, 1, "sequence number is 2, expected 1");
 }
 
-/// Two swapped lines (7 and 8: carol's certificate and her batch summary) are caught on
+/// Two swapped lines (8 and 9: carol's certificate and her batch summary) are caught on
 /// the first of them.
 #[test]
 fn swapped_lines_name_the_first() {
     let copy = copy_of_template();
     let mut lines = read_lines(&copy.home);
-    lines.swap(6, 7);
+    lines.swap(7, 8);
     write_lines(&copy.home, &lines);
-    assert_rejected(&copy.home, 7, "sequence number is 8, expected 7");
+    assert_rejected(&copy.home, 8, "sequence number is 9, expected 8");
 }
 
-/// A rewritten history: alice's certificate (line 3) is given to "mallory", and every
+/// A rewritten history: alice's certificate (line 4) is given to "mallory", and every
 /// hash, prev and seal head from there on is recomputed by the documented encoding, so
-/// the hash chain is consistent. The seal on line 6 no longer verifies (its signature is
+/// the hash chain is consistent. The seal on line 7 no longer verifies (its signature is
 /// over the old head), and that is the line named.
 #[test]
 fn edited_payload_with_recomputed_hashes_is_caught_by_the_seal() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    assert_eq!(entries[2]["payload"]["user"], "alice");
-    entries[2]["payload"]["user"] = json!("mallory");
-    relink_from(&mut entries, 2);
+    assert_eq!(entries[3]["payload"]["user"], "alice");
+    entries[3]["payload"]["user"] = json!("mallory");
+    relink_from(&mut entries, 3);
     write_entries(&copy.home, &entries);
-    // The forgery is internally consistent: lines 1..=5 pass on their own and as a chain.
+    // The forgery is internally consistent: lines 1..=6 pass on their own and as a chain.
     for (index, entry) in entries.iter().enumerate() {
         assert_eq!(entry["hash"], entry_hash(entry).as_str());
         if index > 0 {
             assert_eq!(entry["prev"], entries[index - 1]["hash"]);
         }
     }
-    let stderr = assert_rejected(&copy.home, 6, "seal does not verify");
+    let stderr = assert_rejected(&copy.home, 7, "seal does not verify");
     assert!(stderr.contains("does not match"), "{stderr}");
 }
 
-/// The same forgery of a later batch (carol's certificate on line 7) is caught by the
-/// last seal, on line 9.
+/// The same forgery of a later batch (carol's certificate on line 8) is caught by the
+/// last seal, on line 10.
 #[test]
 fn edited_later_payload_is_caught_by_the_last_seal() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    entries[6]["payload"]["groups"] = json!(["qa", "admins"]);
-    relink_from(&mut entries, 6);
+    entries[7]["payload"]["groups"] = json!(["qa", "admins"]);
+    relink_from(&mut entries, 7);
     write_entries(&copy.home, &entries);
-    assert_rejected(&copy.home, 9, "seal does not verify");
+    assert_rejected(&copy.home, 10, "seal does not verify");
 }
 
 /// A torn last line (half a line, no newline, as a crash in the middle of an append
@@ -666,9 +667,9 @@ fn torn_tail_is_reported_then_repaired_and_recorded() {
     let path = ledger_path(&copy.home);
     let intact = std::fs::read(&path).expect("read ledger");
     let lines = read_lines(&copy.home);
-    let head = read_entries(&copy.home)[8]["hash"].clone();
+    let head = read_entries(&copy.home)[9]["hash"].clone();
     // Half of a plausible next line.
-    let next = lines[7].replace(r#""seq":8"#, r#""seq":10"#);
+    let next = lines[8].replace(r#""seq":9"#, r#""seq":11"#);
     let torn = &next.as_bytes()[..next.len() / 2];
     let mut bytes = intact.clone();
     bytes.extend_from_slice(torn);
@@ -676,11 +677,11 @@ fn torn_tail_is_reported_then_repaired_and_recorded() {
 
     // audit verify reads only: exit 0, the torn tail reported, the file unchanged.
     let report = verify_ok(&copy.home);
-    assert_eq!(report["entries"], 9);
+    assert_eq!(report["entries"], 10);
     assert_eq!(report["torn_tail_bytes"], torn.len());
     let text = verify_cmd(&copy.home).code(0).get_output().stdout.clone();
     let text = String::from_utf8_lossy(&text);
-    assert!(text.contains("ledger OK: 9 entries"), "{text}");
+    assert!(text.contains("ledger OK: 10 entries"), "{text}");
     assert!(
         text.contains(&format!("torn ({} bytes)", torn.len())),
         "{text}"
@@ -720,19 +721,19 @@ fn torn_tail_is_reported_then_repaired_and_recorded() {
         "the torn bytes are still in the ledger"
     );
     let entries = read_entries(&copy.home);
-    assert_eq!(entries.len(), 10);
-    let record = &entries[9];
+    assert_eq!(entries.len(), 11);
+    let record = &entries[10];
     assert_eq!(record["kind"], "ledger.repaired");
-    assert_eq!(record["seq"], 10);
+    assert_eq!(record["seq"], 11);
     assert_eq!(record["prev"], head);
     assert_eq!(record["hash"], entry_hash(record).as_str());
     assert_eq!(record["payload"]["cut_bytes"], torn.len());
     assert_eq!(record["payload"]["cut_sha256"], sha256_hex(torn).as_str());
     let cut_start = record["payload"]["cut_start"].as_str().expect("cut_start");
-    assert!(cut_start.starts_with(r#"{"seq":10,"time":"#), "{cut_start}");
+    assert!(cut_start.starts_with(r#"{"seq":11,"time":"#), "{cut_start}");
 
     let report = verify_ok(&copy.home);
-    assert_eq!(report["entries"], 10);
+    assert_eq!(report["entries"], 11);
     assert_eq!(report["torn_tail_bytes"], 0);
     assert_eq!(report["unsealed_entries"], 1);
     assert_eq!(report["head"], record["hash"]);
@@ -756,12 +757,12 @@ fn torn_tail_behind_tampering_is_not_repaired() {
     let copy = copy_of_template();
     let path = ledger_path(&copy.home);
     let mut lines = read_lines(&copy.home);
-    lines[3] = lines[3].replace(r#""user":"bob""#, r#""user":"bobby""#);
+    lines[4] = lines[4].replace(r#""user":"bob""#, r#""user":"bobby""#);
     write_lines(&copy.home, &lines);
     let mut bytes = std::fs::read(&path).expect("read ledger");
     bytes.extend_from_slice(br#"{"seq":10,"time":"2026"#);
     std::fs::write(&path, &bytes).expect("write ledger");
-    assert_rejected(&copy.home, 4, "content was altered");
+    assert_rejected(&copy.home, 5, "content was altered");
     let output = airlock()
         .arg("--home")
         .arg(&copy.home)
@@ -769,7 +770,7 @@ fn torn_tail_behind_tampering_is_not_repaired() {
         .assert()
         .code(1);
     let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
-    assert!(stderr.contains("ledger line 4: "), "{stderr}");
+    assert!(stderr.contains("ledger line 5: "), "{stderr}");
     assert_eq!(
         std::fs::read(&path).expect("read ledger"),
         bytes,
@@ -781,14 +782,14 @@ fn torn_tail_behind_tampering_is_not_repaired() {
 // More ways to tamper, each caught on its line with its reason.
 // ---------------------------------------------------------------------------------------
 
-/// A line that is not JSON at all (line 5 replaced by text).
+/// A line that is not JSON at all (line 6 replaced by text).
 #[test]
 fn line_that_is_not_json_names_its_line() {
     let copy = copy_of_template();
     let mut lines = read_lines(&copy.home);
-    lines[4] = "this is not a ledger entry".to_owned();
+    lines[5] = "this is not a ledger entry".to_owned();
     write_lines(&copy.home, &lines);
-    assert_rejected(&copy.home, 5, "not a ledger entry");
+    assert_rejected(&copy.home, 6, "not a ledger entry");
 }
 
 /// An empty line inserted in the middle (before line 5) is line 5, and is not an entry.
@@ -807,10 +808,10 @@ fn inserted_empty_line_names_its_line() {
 fn wrong_sequence_number_names_its_line() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    entries[4]["seq"] = json!(42);
-    rehash(&mut entries, 4);
+    entries[5]["seq"] = json!(42);
+    rehash(&mut entries, 5);
     write_entries(&copy.home, &entries);
-    assert_rejected(&copy.home, 5, "sequence number is 42, expected 5");
+    assert_rejected(&copy.home, 6, "sequence number is 42, expected 6");
 }
 
 /// The `hash` field edited alone (set to the hash of other content).
@@ -818,9 +819,9 @@ fn wrong_sequence_number_names_its_line() {
 fn edited_hash_field_names_its_line() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    entries[3]["hash"] = json!(sha256_hex(b"something else"));
+    entries[4]["hash"] = json!(sha256_hex(b"something else"));
     write_entries(&copy.home, &entries);
-    assert_rejected(&copy.home, 4, "content was altered");
+    assert_rejected(&copy.home, 5, "content was altered");
 }
 
 /// A `prev` pointing elsewhere, with the line's hash recomputed: the chain is broken
@@ -829,10 +830,10 @@ fn edited_hash_field_names_its_line() {
 fn broken_link_names_its_line() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    entries[4]["prev"] = entries[2]["hash"].clone();
-    rehash(&mut entries, 4);
+    entries[5]["prev"] = entries[3]["hash"].clone();
+    rehash(&mut entries, 5);
     write_entries(&copy.home, &entries);
-    assert_rejected(&copy.home, 5, "chain is broken");
+    assert_rejected(&copy.home, 6, "chain is broken");
 }
 
 /// A change that JSON does not care about (a space after a colon) leaves the content and
@@ -841,9 +842,9 @@ fn broken_link_names_its_line() {
 fn non_canonical_bytes_name_their_line() {
     let copy = copy_of_template();
     let mut lines = read_lines(&copy.home);
-    lines[7] = lines[7].replacen(r#""kind":"#, r#""kind": "#, 1);
+    lines[8] = lines[8].replacen(r#""kind":"#, r#""kind": "#, 1);
     write_lines(&copy.home, &lines);
-    assert_rejected(&copy.home, 8, "not in canonical form");
+    assert_rejected(&copy.home, 9, "not in canonical form");
 }
 
 /// A seal whose `head` is not the line before it (with its hash recomputed and the next
@@ -852,13 +853,13 @@ fn non_canonical_bytes_name_their_line() {
 fn seal_of_another_head_names_its_line() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    entries[5]["payload"]["head"] = entries[3]["hash"].clone();
-    rehash(&mut entries, 5);
-    let sealed = entries[5]["hash"].clone();
-    entries[6]["prev"] = sealed;
-    relink_from(&mut entries, 6);
+    entries[6]["payload"]["head"] = entries[4]["hash"].clone();
+    rehash(&mut entries, 6);
+    let sealed = entries[6]["hash"].clone();
+    entries[7]["prev"] = sealed;
+    relink_from(&mut entries, 7);
     write_entries(&copy.home, &entries);
-    let stderr = assert_rejected(&copy.home, 6, "seal does not verify");
+    let stderr = assert_rejected(&copy.home, 7, "seal does not verify");
     assert!(stderr.contains("it seals head"), "{stderr}");
 }
 
@@ -868,10 +869,10 @@ fn seal_of_another_head_names_its_line() {
 fn transplanted_seal_signature_names_its_line() {
     let copy = copy_of_template();
     let mut entries = read_entries(&copy.home);
-    entries[8]["payload"]["signature"] = entries[5]["payload"]["signature"].clone();
-    rehash(&mut entries, 8);
+    entries[9]["payload"]["signature"] = entries[6]["payload"]["signature"].clone();
+    rehash(&mut entries, 9);
     write_entries(&copy.home, &entries);
-    assert_rejected(&copy.home, 9, "seal does not verify");
+    assert_rejected(&copy.home, 10, "seal does not verify");
 }
 
 /// Removing whole entries at the end is not an error in itself (the module doc says it
@@ -898,17 +899,17 @@ fn stripped_seals_leave_rewritten_entries_unsealed() {
     let copy = copy_of_template();
     let original_head = verify_ok(&copy.home)["head"].clone();
     let mut entries = read_entries(&copy.home);
-    entries[2]["payload"]["user"] = json!("mallory");
-    entries.retain(|entry| entry["kind"] != "ledger.sealed" || entry["seq"] == 2);
+    entries[3]["payload"]["user"] = json!("mallory");
+    entries.retain(|entry| entry["kind"] != "ledger.sealed" || entry["seq"] == 3);
     for (index, entry) in entries.iter_mut().enumerate() {
         entry["seq"] = json!(index + 1);
     }
-    relink_from(&mut entries, 2);
+    relink_from(&mut entries, 3);
     write_entries(&copy.home, &entries);
     let report = verify_ok(&copy.home);
-    assert_eq!(report["entries"], 7);
+    assert_eq!(report["entries"], 8);
     assert_eq!(report["seals"], 1);
-    assert_eq!(report["last_seal_line"], 2);
+    assert_eq!(report["last_seal_line"], 3);
     assert_eq!(report["unsealed_entries"], 5);
     assert_ne!(report["head"], original_head);
     let text = verify_cmd(&copy.home).code(0).get_output().stdout.clone();
@@ -1002,7 +1003,7 @@ fn audit_verify_of_a_missing_home_fails_and_creates_nothing() {
 fn commands_refuse_a_tampered_ledger() {
     let copy = copy_of_template();
     let mut lines = read_lines(&copy.home);
-    lines[2] = lines[2].replace(r#""user":"alice""#, r#""user":"alicf""#);
+    lines[3] = lines[3].replace(r#""user":"alice""#, r#""user":"alicf""#);
     write_lines(&copy.home, &lines);
     let tampered = std::fs::read(ledger_path(&copy.home)).expect("read ledger");
 
@@ -1014,7 +1015,7 @@ fn commands_refuse_a_tampered_ledger() {
         .code(1);
     let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("ledger line 3: content was altered"),
+        stderr.contains("ledger line 4: content was altered"),
         "{stderr}"
     );
     assert!(stderr.contains("audit verify"), "{stderr}");
@@ -1039,7 +1040,7 @@ fn commands_refuse_a_tampered_ledger() {
         .code(1);
     let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("ledger line 3: content was altered"),
+        stderr.contains("ledger line 4: content was altered"),
         "{stderr}"
     );
     assert!(!out.join("dave.crt").exists(), "a certificate was issued");

@@ -149,7 +149,7 @@ fn list_filters_and_json_fields() {
         "--serial",
         &bob.serial,
         "--reason",
-        "laptop lost",
+        "keyCompromise: laptop lost",
         "--out",
         path_str(&lab.path("rv")),
     ]);
@@ -343,7 +343,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
         "--serial",
         &alice.serial,
         "--reason",
-        "key compromised",
+        "keyCompromise: key compromised",
         "--out",
         path_str(&out),
     ]);
@@ -362,6 +362,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["payload"]["serial"], alice.serial.as_str());
     assert_eq!(revoked[0]["payload"]["reason"], "key compromised");
+    assert_eq!(revoked[0]["payload"]["code"], "keyCompromise");
     assert_eq!(revoked[0]["payload"]["user"], "alice");
     assert_eq!(lab.entries_of("crl.issued").len(), 1);
     assert_eq!(
@@ -377,7 +378,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
             "--serial",
             &alice.serial,
             "--reason",
-            "again",
+            "superseded: again",
             "--out",
             path_str(&lab.path("rv-again")),
         ],
@@ -407,7 +408,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
         "--serial",
         &bob.serial,
         "--reason",
-        "left the team",
+        "cessationOfOperation: left the team",
         "--out",
         path_str(&out2),
     ]);
@@ -423,7 +424,13 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
     assert_eq!(lab.entries_of("crl.issued").len(), 2);
     // Without --out the files go below the home.
     let carol = lab.sign("batch2", &[("carol", "/CN=carol")]).remove(0);
-    let report = lab.json(&["revoke", "--serial", &carol.serial, "--reason", "test"]);
+    let report = lab.json(&[
+        "revoke",
+        "--serial",
+        &carol.serial,
+        "--reason",
+        "unspecified: test",
+    ]);
     let crl3 = PathBuf::from(report["crls"][0].as_str().expect("crl path"));
     assert!(crl3.starts_with(&lab.home), "{crl3:?}");
     assert_crl_verifies(&crl3, &ca);
@@ -502,7 +509,7 @@ fn revoke_user_with_rbac_snapshot() {
         "--user",
         "alice",
         "--reason",
-        "left the company",
+        "cessation-of-operation: left the company",
         "--out",
         path_str(&out),
         "--rbac-snapshot",
@@ -581,7 +588,7 @@ fn revoke_user_with_rbac_snapshot() {
             "--user",
             "alice",
             "--reason",
-            "again",
+            "superseded: again",
             "--out",
             path_str(&lab.path("rv-again")),
         ],
@@ -604,7 +611,7 @@ fn revoke_without_snapshot_writes_a_reviewed_template() {
         "--serial",
         &alice.serial,
         "--reason",
-        "test",
+        "unspecified: test",
         "--out",
         path_str(&out),
     ]);
@@ -937,7 +944,7 @@ fn audit_policy_names_active_users_only() {
         "--serial",
         &clients[1].serial,
         "--reason",
-        "left",
+        "cessationOfOperation: left",
         "--out",
         path_str(&lab.path("rv")),
     ]);

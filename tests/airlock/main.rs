@@ -14,6 +14,7 @@ mod support;
 mod batch;
 mod hostile;
 mod import;
+mod insider;
 mod interop;
 mod keys;
 mod ledger;

@@ -944,14 +944,16 @@ fn finish_guard_and_forced_finish() {
     let policy = lab.home.join("airlock.toml");
     let text = fs::read_to_string(&policy).expect("policy");
     let forbidding = text.replace(
-        "forbidden_groups = [\"system:masters\", \"system:nodes\"]",
-        "forbidden_groups = [\"system:masters\", \"system:nodes\", \"contractors\"]",
+        "forbidden_groups = [\n",
+        "forbidden_groups = [\n    \"contractors\",\n",
     );
     assert_ne!(
         text, forbidding,
         "the policy file has the expected default line"
     );
     fs::write(&policy, forbidding).expect("write policy");
+    // An edited airlock.toml is in force only once accepted (issue 8).
+    lab.ok(&["policy", "accept"]);
     let out = lab.path("re");
     let report = lab.json_code(&["rotate", "reissue", "--out", path_str(&out)], 3);
     assert_eq!(report["newly_signed"], 1);

@@ -163,7 +163,7 @@ pub enum PromptPurpose {
     NewCaName,
     /// Why the finish is forced.
     ForceReason(FinishPlan),
-    /// Why the certificates are revoked.
+    /// Why the certificates are revoked: free text beside the chosen code.
     RevokeReason(RevokePlan),
 }
 
@@ -176,6 +176,8 @@ pub enum ChoicePurpose {
     FinishOldKey(FinishPlan),
     /// Revoke one certificate or all of the user's.
     RevokeScope(RevokePlan),
+    /// The RFC 5280 reason code of a revocation.
+    RevokeCode(RevokePlan),
 }
 
 impl App {

@@ -2,15 +2,17 @@
 //!
 //! Renewal asks the output folder, a confirmation typed as the user's name and the
 //! signing CA's passphrase. Revocation asks, when the user holds several active
-//! certificates, whether to revoke all of them; then the reason, an RBAC snapshot (or
-//! none), a confirmation typed as the user's name, and the issuing CA's passphrase. Both
+//! certificates, whether to revoke all of them; then the RFC 5280 reason code (a choice
+//! list) and optional free text, an RBAC snapshot (or none), a confirmation typed as the
+//! user's name, and the issuing CA's passphrase. Both
 //! run on the worker; the summary says what was written where, and for a revocation, in
 //! plain words, that Kubernetes does not check CRLs.
 
 use std::path::Path;
 
-use airlock::export::revocation::KUBERNETES_NOTE;
+use airlock::export::revocation::{BindingFate, KUBERNETES_NOTE, RbacPlan};
 use airlock::ops::{RenewReport, RevokeReport};
+use airlock::revocation_reason::{ReasonCode, RevocationReason};
 use airlock::secret::Passphrase;
 use ratatui::text::{Line, Span};
 
@@ -159,12 +161,12 @@ impl App {
             serial: cert.issued.serial.clone(),
             user,
             serials: vec![cert.issued.serial.clone()],
-            reason: String::new(),
+            reason: RevocationReason::from(ReasonCode::Unspecified),
             rbac: None,
             ca: ca_label(&self.model, &cert.issued.ca),
         };
         if cert.state != "active" || active.len() < 2 {
-            self.ask_revoke_reason(plan);
+            self.ask_revoke_code(plan);
             return;
         }
         let user = text::shown(&plan.user);
@@ -193,14 +195,37 @@ impl App {
         if !plan.whole_user {
             plan.serials = vec![plan.serial.clone()];
         }
-        self.ask_revoke_reason(plan);
+        self.ask_revoke_code(plan);
     }
 
-    fn ask_revoke_reason(&mut self, plan: RevokePlan) {
+    /// The RFC 5280 reason code, from a choice list; the free text is asked next.
+    fn ask_revoke_code(&mut self, plan: RevokePlan) {
+        let body = vec![
+            Line::from("The reason code goes into the ledger and the CRL (RFC 5280 CRLReason)."),
+            Line::from("Details in your own words come next."),
+        ];
+        let options = ReasonCode::ALL
+            .iter()
+            .map(|code| format!("{:<21}{}", code.name(), code.meaning()))
+            .collect();
+        let mut dialog = ChoiceDialog::new("Why revoke?", body, options);
+        dialog.selected = ReasonCode::ALL
+            .iter()
+            .position(|code| *code == plan.reason.code())
+            .unwrap_or(0);
+        self.layers
+            .push(Layer::Choice(dialog, ChoicePurpose::RevokeCode(plan)));
+    }
+
+    pub(super) fn revoke_code(&mut self, mut plan: RevokePlan, choice: usize) {
+        let Some(code) = ReasonCode::ALL.get(choice).copied() else {
+            return;
+        };
+        plan.reason = RevocationReason::from(code);
         self.layers.push(Layer::Prompt(
             TextPrompt::new(
-                "Why revoke?",
-                "kept in the ledger and in the revocation script",
+                &format!("Details for '{code}' (optional)"),
+                "kept in the ledger beside the code; empty: the code alone",
                 String::new(),
                 false,
             ),
@@ -214,14 +239,15 @@ impl App {
         mut plan: RevokePlan,
         typed: &str,
     ) {
-        let reason = typed.trim().to_owned();
-        if reason.is_empty() {
-            prompt.warning = Some("say why: the ledger keeps it".to_owned());
-            self.layers
-                .push(Layer::Prompt(prompt, PromptPurpose::RevokeReason(plan)));
-            return;
+        match RevocationReason::new(plan.reason.code(), typed) {
+            Ok(reason) => plan.reason = reason,
+            Err(error) => {
+                prompt.warning = Some(error.to_string());
+                self.layers
+                    .push(Layer::Prompt(prompt, PromptPurpose::RevokeReason(plan)));
+                return;
+            }
         }
-        plan.reason = reason;
         self.layers.push(Layer::Path(
             PathInput::new(
                 "RBAC snapshot (optional)",
@@ -254,7 +280,10 @@ impl App {
                 Span::raw("Revoke "),
                 Span::styled(what, theme.strong()),
             ]),
-            Line::from(format!("  reason     {}", text::shown(&plan.reason))),
+            Line::from(format!(
+                "  reason     {}",
+                text::shown(&plan.reason.to_string())
+            )),
             Line::from(format!("  snapshot   {snapshot}")),
             Line::from("  writes     a CRL and revoke-rbac.sh into revocations/ in the home"),
             Line::styled(format!("{} {KUBERNETES_NOTE}", theme::WARN), theme.warn()),
@@ -334,6 +363,10 @@ pub fn revoke_summary(report: &RevokeReport, theme: Theme) -> Vec<Line<'static>>
     for serial in &report.revoked {
         lines.push(Line::from(format!("  serial {}", text::shown(serial))));
     }
+    lines.push(Line::from(format!(
+        "reason       {}",
+        text::shown(&report.reason)
+    )));
     for crl in &report.crls {
         lines.push(Line::from(format!("CRL          {}", text::path(crl))));
     }
@@ -347,9 +380,7 @@ pub fn revoke_summary(report: &RevokeReport, theme: Theme) -> Vec<Line<'static>>
         "RBAC script  {}",
         text::path(&report.script)
     )));
-    lines.push(Line::from(
-        "  review it, then run it where kubectl reaches the cluster: it deletes the bindings that name the user",
-    ));
+    lines.extend(rbac_plan_lines(&report.rbac, theme));
     lines.push(Line::from(""));
     // The note is airlock's own text, not untrusted input: shown whole.
     lines.push(Line::styled(
@@ -358,6 +389,71 @@ pub fn revoke_summary(report: &RevokeReport, theme: Theme) -> Vec<Line<'static>>
     ));
     lines.push(Line::from(""));
     lines.push(Line::styled("Enter or Esc: close", theme.dim()));
+    lines
+}
+
+/// What the RBAC script deletes, only comments out and why, and what access remains.
+fn rbac_plan_lines(plan: &RbacPlan, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if plan.from_snapshot {
+        lines.push(Line::styled(
+            "The script deletes (review it, then run it where kubectl reaches the cluster)",
+            theme.title(),
+        ));
+        let deleted: Vec<_> = plan.with_fate(BindingFate::Deleted).collect();
+        if deleted.is_empty() {
+            lines.push(Line::from("  nothing"));
+        }
+        for step in deleted {
+            lines.push(Line::from(format!(
+                "  {}",
+                text::shown_whole(&step.binding)
+            )));
+            let style = if step.also_relied_on_by.is_empty() {
+                theme.dim()
+            } else {
+                theme.warn()
+            };
+            lines.push(Line::styled(
+                format!("    because {}", text::shown_whole(&step.why)),
+                style,
+            ));
+        }
+        let kept: Vec<_> = plan
+            .steps
+            .iter()
+            .filter(|step| step.fate != BindingFate::Deleted)
+            .collect();
+        if !kept.is_empty() {
+            lines.push(Line::styled(
+                "Only listed, commented out: you decide",
+                theme.title(),
+            ));
+        }
+        for step in kept {
+            lines.push(Line::from(format!(
+                "  {}",
+                text::shown_whole(&step.binding)
+            )));
+            lines.push(Line::styled(
+                format!("    because {}", text::shown_whole(&step.why)),
+                theme.dim(),
+            ));
+            if let Some(warning) = &step.warning {
+                lines.push(Line::styled(
+                    format!("    {} {}", theme::WARN, text::shown_whole(warning)),
+                    theme.warn(),
+                ));
+            }
+        }
+    }
+    lines.push(Line::styled("Access that remains", theme.title()));
+    for remaining in &plan.remaining {
+        lines.push(Line::styled(
+            format!("  {} {}", theme::WARN, text::shown_whole(remaining)),
+            theme.warn(),
+        ));
+    }
     lines
 }
 
@@ -499,9 +595,11 @@ mod tests {
         app.update(Action::Revoke);
         assert_eq!(
             app.mode(),
-            Mode::Prompt,
-            "alice holds one active certificate"
+            Mode::Choice,
+            "alice holds one active certificate: the reason code comes first"
         );
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Prompt);
         type_text(&mut app, "left the team");
         app.update(Action::Submit);
         assert_eq!(app.mode(), Mode::PathInput);
@@ -520,8 +618,21 @@ mod tests {
     fn revoke_confirm_then_act_with_a_snapshot() {
         let mut app = inventory();
         app.update(Action::Revoke);
+        let Some(Layer::Choice(dialog, ChoicePurpose::RevokeCode(_))) = app.layers.last() else {
+            panic!("the reason code");
+        };
+        assert_eq!(dialog.options.len(), ReasonCode::ALL.len());
+        assert!(dialog.options[1].starts_with("keyCompromise"));
+        // cessationOfOperation: unspecified, keyCompromise, affiliationChanged,
+        // superseded, then it.
+        for _ in 0..4 {
+            app.update(Action::Down);
+        }
         app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Prompt, "a reason is required");
+        let Some(Layer::Prompt(prompt, PromptPurpose::RevokeReason(_))) = app.layers.last() else {
+            panic!("the free text");
+        };
+        assert!(prompt.title.contains("'cessationOfOperation'"));
         type_text(&mut app, "left the team");
         app.update(Action::Submit);
         let Some(Layer::Path(input, PathPurpose::RevokeRbac(_))) = app.layers.last_mut() else {
@@ -549,7 +660,8 @@ mod tests {
             panic!("a revoke job, not {jobs:?}");
         };
         assert!(!plan.whole_user);
-        assert_eq!(plan.reason, "left the team");
+        assert_eq!(plan.reason.code(), ReasonCode::CessationOfOperation);
+        assert_eq!(plan.reason.text(), "left the team");
         assert_eq!(app.work, Some(Work::Revoking));
         app.update(work(WorkEvent::Revoked(Ok(Box::new(fixture::revoked())))));
         let Some(Layer::Pager(pager)) = app.layers.last() else {
@@ -558,6 +670,48 @@ mod tests {
         let text: Vec<String> = pager.lines.iter().map(ToString::to_string).collect();
         assert!(text.iter().any(|line| line.contains("revoke-rbac.sh")));
         assert!(text.iter().any(|line| line.contains("does not check CRLs")));
+    }
+
+    #[test]
+    fn a_code_alone_is_a_reason_and_overlong_text_is_refused_in_place() {
+        let mut app = inventory();
+        app.update(Action::Revoke);
+        app.update(Action::Down);
+        app.update(Action::Submit);
+        // The prompt bounds what is typed; a longer text (pasted, say) is refused in place.
+        let Some(Layer::Prompt(prompt, _)) = app.layers.last_mut() else {
+            panic!("the prompt");
+        };
+        prompt.text = "x".repeat(airlock::revocation_reason::MAX_TEXT_CHARS + 1);
+        app.update(Action::Submit);
+        let Some(Layer::Prompt(prompt, PromptPurpose::RevokeReason(_))) = app.layers.last() else {
+            panic!("the prompt stays");
+        };
+        assert!(
+            prompt
+                .warning
+                .as_deref()
+                .is_some_and(|warning| warning.contains("longer than"))
+        );
+        let Some(Layer::Prompt(prompt, _)) = app.layers.last_mut() else {
+            panic!("the prompt");
+        };
+        prompt.text.clear();
+        app.update(Action::Submit);
+        app.update(Action::Submit);
+        let Some(Layer::Confirm(dialog, Pending::Revoke(plan))) = app.layers.last() else {
+            panic!("the confirmation");
+        };
+        assert_eq!(
+            plan.reason,
+            RevocationReason::from(ReasonCode::KeyCompromise)
+        );
+        assert!(
+            dialog
+                .body
+                .iter()
+                .any(|line| line.to_string().ends_with("reason     keyCompromise"))
+        );
     }
 
     #[test]
@@ -572,8 +726,8 @@ mod tests {
         assert_eq!(app.mode(), Mode::Choice);
         app.update(Action::Down);
         app.update(Action::Submit);
-        let Some(Layer::Prompt(_, PromptPurpose::RevokeReason(plan))) = app.layers.last() else {
-            panic!("the reason");
+        let Some(Layer::Choice(_, ChoicePurpose::RevokeCode(plan))) = app.layers.last() else {
+            panic!("the reason code");
         };
         assert!(plan.whole_user);
         assert_eq!(plan.serials.len(), 2);
@@ -589,6 +743,7 @@ mod tests {
     fn a_failed_revocation_shows_an_error() {
         let mut app = inventory();
         app.update(Action::Revoke);
+        app.update(Action::Submit);
         type_text(&mut app, "why");
         app.update(Action::Submit);
         app.update(Action::Submit);

@@ -63,6 +63,18 @@ fn ca_lines(ca: &CaStatus, theme: Theme) -> Vec<Line<'static>> {
         ]),
         labelled("  subject", text::shown(&ca.info.subject), width, theme),
         labelled("  sha256", text::shown(&ca.info.fingerprint), width, theme),
+        match ca.cert_file {
+            airlock::ops::CaCertFile::Matches => {
+                labelled("  ca.crt", "matches the ledger".to_owned(), width, theme)
+            }
+            other => Line::styled(
+                format!(
+                    "{} ca.crt {other}: do not distribute it; nothing is signed with this CA",
+                    theme::BAD
+                ),
+                theme.bad(),
+            ),
+        },
         Line::from(vec![
             Span::styled(format!("{:<width$} ", "  valid"), theme.dim()),
             Span::raw(format!(
@@ -141,6 +153,41 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         None => "no seal yet".to_owned(),
     };
     lines.push(Line::from(format!("{} entries · {seals}", ledger.entries)));
+    if let Some(anchor) = &ledger.anchor {
+        lines.push(labelled("anchor", text::shown(anchor), 8, theme));
+    }
+    lines.push(labelled("head", text::shown(&ledger.head), 8, theme));
+    lines.push(Line::styled(
+        "compare anchor and head with the record kept outside the home",
+        theme.dim(),
+    ));
+    if ledger.unvouched_entries > 0 {
+        lines.push(Line::styled(
+            format!(
+                "{} {} after the last seal not written by airlock here: nothing is signed until an officer accepts them (airlock audit show --unsealed; airlock --accept-unsealed REASON tui)",
+                theme::BAD,
+                text::count64(ledger.unvouched_entries, "entry")
+            ),
+            theme.bad(),
+        ));
+    }
+    if let Some(drift) = &status.policy_drift {
+        let what = if drift.file_error.is_some() {
+            "airlock.toml cannot be read".to_owned()
+        } else {
+            format!(
+                "airlock.toml differs from the policy in force ({})",
+                text::count(drift.differences.len(), "change")
+            )
+        };
+        lines.push(Line::styled(
+            format!(
+                "{} {what}: the recorded policy is used until accepted (airlock policy accept)",
+                theme::WARN
+            ),
+            theme.warn(),
+        ));
+    }
     lines.push(app.ledger_check.line(theme));
     lines.push(heading("Host", theme));
     lines.push(Line::from(vec![

@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use airlock::revocation_reason::RevocationReason;
 use airlock::state::CertIssued;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -146,8 +147,8 @@ pub struct RevokePlan {
     pub user: String,
     /// The serials that will be revoked, as the model sees it now.
     pub serials: Vec<String>,
-    /// Why (kept in the ledger).
-    pub reason: String,
+    /// Why: the RFC 5280 code and the officer's free text (kept in the ledger).
+    pub reason: RevocationReason,
     /// An RBAC snapshot file, if one was given.
     pub rbac: Option<PathBuf>,
     /// The issuing CA of the selected certificate (common name, for the prompts).
@@ -227,11 +228,20 @@ pub fn detail(
     if let Some(revoked) = &cert.revoked {
         lines.push(labelled(
             "revoked",
-            format!(
-                "{}: {}",
-                text::shown(&revoked.time),
-                text::shown(&revoked.reason)
-            ),
+            match revoked.code.as_deref() {
+                // A code alone is recorded with the code as its text: shown once.
+                Some(code) if code != revoked.reason => format!(
+                    "{}: {}: {}",
+                    text::shown(&revoked.time),
+                    text::shown(code),
+                    text::shown(&revoked.reason)
+                ),
+                _ => format!(
+                    "{}: {}",
+                    text::shown(&revoked.time),
+                    text::shown(&revoked.reason)
+                ),
+            },
             width,
             theme,
         ));

@@ -2,6 +2,7 @@
 //! the rotation, renewal, revocation and RBAC review flows, at 80x24 and 120x40, from
 //! the fixed model and clock (`fixture`). Stored beside the other screens' snapshots.
 
+use airlock::export::revocation::{parse_snapshot, rbac_plan};
 use airlock::state::Phase;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -210,7 +211,10 @@ fn revoke_dialogs() {
     app.update(Action::Revoke);
     snapshot("revoke_scope", &app);
     app.update(Action::Submit);
-    type_text(&mut app, "left the team");
+    app.update(Action::Down);
+    snapshot("revoke_code", &app);
+    app.update(Action::Submit);
+    type_text(&mut app, "laptop stolen");
     snapshot("revoke_reason", &app);
     app.update(Action::Submit);
     snapshot("revoke_rbac", &app);
@@ -224,9 +228,28 @@ fn revoke_dialogs() {
 
 #[test]
 fn revoke_summary() {
+    // Alice's one serial revoked while a second certificate of hers stays active: the
+    // binding naming her alone is deleted (and the summary says the other certificate
+    // relied on it), the group binding is only listed, the everyone binding remains.
+    let rbac = "kind: List\nitems:\n\
+- {kind: ClusterRoleBinding, metadata: {name: alice-view}, roleRef: {kind: ClusterRole, name: view}, subjects: [{kind: User, name: alice}]}\n\
+- {kind: RoleBinding, metadata: {name: devs, namespace: app}, roleRef: {kind: ClusterRole, name: edit}, subjects: [{kind: Group, name: dev}]}\n\
+- {kind: ClusterRoleBinding, metadata: {name: discovery}, roleRef: {kind: ClusterRole, name: system:discovery}, subjects: [{kind: Group, name: system:authenticated}]}\n";
+    let bindings = parse_snapshot(rbac.as_bytes()).expect("snapshot");
+    let model = fixture::model();
+    let mut alice = model.certs[0].issued.clone();
+    alice.groups = vec!["dev".to_owned()];
+    let mut other = alice.clone();
+    other.serial = "77".repeat(16);
+    let mut done = fixture::revoked();
+    done.report.rbac = rbac_plan(&[&alice], &[&other], Some(&bindings));
     let mut app = inventory();
-    app.update(work(WorkEvent::Revoked(Ok(Box::new(fixture::revoked())))));
+    app.update(work(WorkEvent::Revoked(Ok(Box::new(done)))));
     snapshot("revoke_summary", &app);
+    if let Some(Layer::Pager(pager)) = app.layers.last_mut() {
+        pager.scroll = 8;
+    }
+    snapshot("revoke_summary_scrolled", &app);
 }
 
 #[test]
@@ -240,6 +263,26 @@ fn review_with_rbac_bindings() {
         fixture::review_report_with_bindings(),
     ))));
     snapshot("review_rbac", &app);
+}
+
+#[test]
+fn review_flags_a_cluster_admin_binding() {
+    // What review_with_rbac makes of a binding to cluster-admin: the binding marked, and
+    // a plain flag among the item's notes.
+    let mut report = fixture::review_report_with_bindings();
+    report.items[0].bindings.push(
+        "ClusterRoleBinding ops-admins grants ClusterRole/cluster-admin (full control)".to_owned(),
+    );
+    report.items[0].flags.push(
+        "ClusterRoleBinding 'ops-admins' grants cluster-admin: full control of the cluster"
+            .to_owned(),
+    );
+    let mut app = fixture::reviewing(fixture::app());
+    app.update(Action::LoadRbac);
+    app.update(Action::Submit);
+    let _ = app.take_jobs();
+    app.update(work(WorkEvent::Reviewed(Ok(report))));
+    snapshot("review_rbac_cluster_admin", &app);
 }
 
 #[test]

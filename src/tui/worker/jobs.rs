@@ -451,7 +451,9 @@ mod tests {
             serial: serial.clone(),
             user: "alice".to_owned(),
             serials: vec![serial.clone()],
-            reason: "left the team".to_owned(),
+            reason: "cessationOfOperation: left the team"
+                .parse()
+                .expect("a valid reason"),
             rbac: Some(home.dir.path().join("missing.yaml")),
             ca: "worker-test-ca".to_owned(),
         };
