@@ -654,3 +654,68 @@ fn revoking_a_key_revokes_its_rotation_twin() {
         "the twin over the same key: {revoked:?}"
     );
 }
+
+/// Finding 10: the CLI pins the batch that was reviewed. A CSR slipped into the intake
+/// after `review` changes the batch digest; `sign --expect-digest` with the digest read
+/// aloud at review refuses and signs nothing, and signs once the digest matches.
+#[test]
+fn sign_pins_the_reviewed_batch_by_its_digest() {
+    let home = Home::new();
+    let intake = home.path("pinned");
+    std::fs::create_dir_all(&intake).expect("intake");
+    let key_args = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
+    for keys in ["keys-bob", "keys-mallory"] {
+        std::fs::create_dir_all(home.path(keys)).expect("keys folder");
+    }
+    let bob = openssl_csr(&home.path("keys-bob"), "bob", &key_args, "/CN=bob");
+    std::fs::rename(&bob, intake.join("bob.csr")).expect("move");
+    let review = home
+        .run(&["--json", "review", intake.to_str().expect("utf-8")])
+        .success();
+    let reviewed: Value = serde_json::from_slice(&review.get_output().stdout).expect("json");
+    let digest = reviewed["digest"].as_str().expect("digest").to_owned();
+
+    let mallory = openssl_csr(
+        &home.path("keys-mallory"),
+        "mallory",
+        &key_args,
+        "/CN=mallory",
+    );
+    std::fs::rename(&mallory, intake.join("mallory.csr")).expect("slip in");
+    let out = home.path("pinned-out");
+    let refused = home
+        .run(&[
+            "sign",
+            intake.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--expect-digest",
+            &digest,
+        ])
+        .failure();
+    let message = Home::stderr(&refused);
+    assert!(
+        message.contains("changed since it was reviewed"),
+        "{message}"
+    );
+    assert!(!out.join("bob.crt").exists() && !out.join("mallory.crt").exists());
+    assert!(
+        !home
+            .entries()
+            .iter()
+            .any(|entry| entry.kind == "cert.issued" && entry.payload["user"] == "mallory"),
+        "nothing signed"
+    );
+
+    std::fs::remove_file(intake.join("mallory.csr")).expect("remove");
+    home.run(&[
+        "sign",
+        intake.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--expect-digest",
+        &digest,
+    ])
+    .success();
+    assert!(out.join("bob.crt").exists());
+}
