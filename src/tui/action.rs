@@ -118,6 +118,9 @@ pub enum Action {
     RotateAbort,
     /// Verify the ledger (on the worker thread).
     VerifyLedger,
+    /// Accept the ledger entries after the last seal that another process wrote: the
+    /// officer types why; the acceptance is recorded and sealed by the next act.
+    AcceptUnsealed,
     /// A character typed into the focused input.
     Type(char),
     /// Delete the last character of the focused input.
@@ -156,6 +159,8 @@ pub enum WorkEvent {
     Renewed(Result<Box<Refreshed<RenewReport>>, Failure>),
     /// Certificates were revoked.
     Revoked(Result<Box<Refreshed<RevokeReport>>, Failure>),
+    /// The officer's acceptance of unsealed entries was taken by the session.
+    Accepted(Result<Box<Refreshed<u64>>, Failure>),
     /// The worker stopped without reporting (it panicked): the home is no longer open.
     Stopped(Failure),
 }

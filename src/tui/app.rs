@@ -61,6 +61,8 @@ pub enum Work {
     Rotating(&'static str),
     /// Revoking.
     Revoking,
+    /// Taking the officer's acceptance of unsealed entries.
+    Accepting,
 }
 
 impl Work {
@@ -72,6 +74,7 @@ impl Work {
             Self::Batch { label, done, total } => format!("{label} ({done} of {total} done)"),
             Self::Rotating(what) => (*what).to_owned(),
             Self::Revoking => "revoking".to_owned(),
+            Self::Accepting => "accepting the unsealed entries".to_owned(),
         }
     }
 }
@@ -295,6 +298,7 @@ impl App {
             Action::RotateReissue => self.ask_reissue(),
             Action::RotateFinish => self.ask_finish(),
             Action::RotateAbort => self.ask_abort(),
+            Action::AcceptUnsealed => self.ask_accept_unsealed(),
             Action::VerifyLedger => {
                 if self.start(Job::Verify, Work::Verifying) {
                     self.ledger_check = LedgerCheck::Running;
@@ -413,6 +417,7 @@ impl App {
             PromptPurpose::NewCaName => self.confirm_begin(prompt, &typed),
             PromptPurpose::ForceReason(plan) => self.force_reason(prompt, plan, &typed),
             PromptPurpose::RevokeReason(plan) => self.revoke_reason(prompt, plan, &typed),
+            PromptPurpose::AcceptUnsealed => self.accept_unsealed(prompt, &typed),
         }
     }
 
@@ -496,6 +501,20 @@ impl App {
                     Err(failure) => self.fail(failure),
                 }
             }
+            WorkEvent::Accepted(result) => {
+                self.work = None;
+                match result {
+                    Ok(done) => {
+                        let count = done.report;
+                        self.refresh(done.model, "accepted");
+                        self.notice = Some(format!(
+                            "accepted {}: the acceptance is recorded and sealed with the next act",
+                            text::count64(count, "unsealed entry")
+                        ));
+                    }
+                    Err(failure) => self.fail(failure),
+                }
+            }
             WorkEvent::Stopped(failure) => {
                 self.work = None;
                 self.fail(failure);
@@ -512,6 +531,39 @@ impl App {
             }
             self.open_intake(folder);
         }
+    }
+
+    /// Asks why the officer accepts the entries after the last seal that another process
+    /// wrote (the Ledger screen shows them); nothing is signed over them until then.
+    fn ask_accept_unsealed(&mut self) {
+        let count = self.model.status.ledger.unvouched_entries;
+        if count == 0 {
+            self.notice = Some("no unsealed entries wait for acceptance".to_owned());
+            return;
+        }
+        self.layers.push(Layer::Prompt(
+            TextPrompt::new(
+                &format!(
+                    "Accept {} after the last seal?",
+                    text::count64(count, "ledger entry")
+                ),
+                "another process wrote them, or someone planted them: read them on the Ledger screen first; type why you accept them (kept in the ledger)",
+                String::new(),
+                false,
+            ),
+            PromptPurpose::AcceptUnsealed,
+        ));
+    }
+
+    fn accept_unsealed(&mut self, mut prompt: TextPrompt, typed: &str) {
+        let reason = typed.trim().to_owned();
+        if reason.is_empty() {
+            prompt.warning = Some("the ledger keeps a reason: type one, or Esc".to_owned());
+            self.layers
+                .push(Layer::Prompt(prompt, PromptPurpose::AcceptUnsealed));
+            return;
+        }
+        self.start(Job::AcceptUnsealed(reason), Work::Accepting);
     }
 
     fn ask_quit(&mut self) {
@@ -628,6 +680,64 @@ mod tests {
         app.update(work(WorkEvent::Verified(Ok(fixture::verification()))));
         assert!(app.work.is_none());
         assert!(matches!(app.ledger_check, LedgerCheck::Intact(_)));
+    }
+
+    #[test]
+    fn unsealed_entries_are_accepted_only_with_a_reason() {
+        let mut app = fixture::app();
+        app.update(Action::AcceptUnsealed);
+        assert!(
+            app.layers.is_empty(),
+            "nothing to accept in a sealed ledger"
+        );
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("no unsealed"))
+        );
+
+        let mut model = fixture::model();
+        model.status.ledger.unvouched_entries = 2;
+        let mut app = fixture::app_with(model, Theme::plain());
+        app.update(Action::AcceptUnsealed);
+        let Some(Layer::Prompt(prompt, PromptPurpose::AcceptUnsealed)) = app.layers.last() else {
+            panic!("the officer is asked why");
+        };
+        assert!(
+            prompt.title.contains("2 ledger entries"),
+            "{}",
+            prompt.title
+        );
+        // An empty reason is refused in place; nothing goes to the worker.
+        app.update(Action::Submit);
+        let Some(Layer::Prompt(prompt, PromptPurpose::AcceptUnsealed)) = app.layers.last() else {
+            panic!("still asking");
+        };
+        assert!(prompt.warning.is_some());
+        assert!(app.take_jobs().is_empty());
+        for character in "mine".chars() {
+            app.update(Action::Type(character));
+        }
+        app.update(Action::Submit);
+        assert!(
+            matches!(app.take_jobs().as_slice(), [Job::AcceptUnsealed(reason)] if reason == "mine")
+        );
+        assert_eq!(app.work, Some(Work::Accepting));
+        let mut accepted = fixture::model();
+        accepted.status.ledger.unvouched_entries = 0;
+        app.update(work(WorkEvent::Accepted(Ok(Box::new(
+            crate::tui::action::Refreshed {
+                report: 2,
+                model: Ok(accepted),
+            },
+        )))));
+        assert!(app.work.is_none());
+        assert_eq!(app.model.status.ledger.unvouched_entries, 0);
+        assert!(
+            app.notice
+                .as_deref()
+                .is_some_and(|notice| notice.contains("accepted 2"))
+        );
     }
 
     #[test]

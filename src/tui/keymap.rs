@@ -286,6 +286,13 @@ static BINDINGS: &[Binding] = &[
         "verify ledger",
         true,
     ),
+    bind(
+        M::Dashboard,
+        Key::char('a'),
+        A::AcceptUnsealed,
+        "accept unsealed entries",
+        false,
+    ),
     // Review.
     bind(M::Review, Key::plain(K::Up), A::Up, "previous item", false),
     bind(M::Review, Key::char('k'), A::Up, "previous item", false),
@@ -401,6 +408,13 @@ static BINDINGS: &[Binding] = &[
     bind(M::Ledger, Key::plain(K::Home), A::Top, "first", false),
     bind(M::Ledger, Key::plain(K::End), A::Bottom, "last", false),
     bind(M::Ledger, Key::char('v'), A::VerifyLedger, "verify", true),
+    bind(
+        M::Ledger,
+        Key::char('a'),
+        A::AcceptUnsealed,
+        "accept unsealed",
+        false,
+    ),
     bind(M::Ledger, Key::plain(K::Enter), A::Detail, "detail", true),
     // Rotation.
     bind(M::Rotation, Key::char('b'), A::RotateBegin, "begin", true),
@@ -618,6 +632,16 @@ pub fn resolve(mode: Mode, event: KeyEvent) -> Option<Action> {
     }
 }
 
+/// The label of the first key bound to `action` in `mode`, for prose that names a key
+/// (so that the words follow the table).
+pub fn key_for(mode: Mode, action: &Action) -> Option<String> {
+    let wanted = format!("{action:?}");
+    BINDINGS
+        .iter()
+        .find(|binding| binding.mode == mode && format!("{:?}", binding.action) == wanted)
+        .map(|binding| binding.key.label())
+}
+
 /// A key (or keys) and what it does, as the help shows it.
 pub type Entry = (String, &'static str);
 
@@ -695,6 +719,7 @@ mod tests {
             | Action::RotateFinish
             | Action::RotateAbort
             | Action::VerifyLedger
+            | Action::AcceptUnsealed
             | Action::Erase
             | Action::Complete
             | Action::NextFocus
@@ -736,6 +761,7 @@ mod tests {
             Action::RotateFinish,
             Action::RotateAbort,
             Action::VerifyLedger,
+            Action::AcceptUnsealed,
             Action::Erase,
             Action::Complete,
             Action::NextFocus,

@@ -197,6 +197,32 @@ mod tests {
         snapshot("dashboard", &fixture::app());
     }
 
+    /// An untrusted home at a glance: a swapped ca.crt, entries nobody accepted, an edited
+    /// policy file. Each is said on the dashboard, with the key that accepts the entries.
+    #[test]
+    fn dashboard_of_a_home_that_needs_an_officer() {
+        let mut model = fixture::model();
+        model.status.cas[0].cert_file = airlock::ops::CaCertFile::Differs;
+        model.status.ledger.unvouched_entries = 3;
+        model.status.policy_drift = Some(airlock::ops::PolicyDrift {
+            recorded_digest: "ab".repeat(32),
+            file_digest: Some("cd".repeat(32)),
+            differences: vec!["profiles.human.max_days: 90 -> 365".to_owned()],
+            file_error: None,
+            unrecorded: false,
+        });
+        let app = fixture::app_with(model, Theme::plain());
+        snapshot("dashboard_needs_an_officer", &app);
+        let shown = text(&app, 120, 40);
+        assert!(shown.contains("ca.crt DIFFERS from the ledger"), "{shown}");
+        assert!(shown.contains("3 entries after the last seal"), "{shown}");
+        assert!(shown.contains("accepts them (a)"), "{shown}");
+        assert!(
+            shown.contains("airlock.toml differs from the policy in force"),
+            "{shown}"
+        );
+    }
+
     #[test]
     fn review_empty() {
         let mut app = fixture::app();

@@ -47,6 +47,8 @@ pub enum Job {
     Renew(RenewPlan, Passphrase),
     /// Revoke, with the issuing CA's passphrase.
     Revoke(RevokePlan, Passphrase),
+    /// Accept the unsealed ledger entries, for the officer's reason.
+    AcceptUnsealed(String),
 }
 
 enum Message {

@@ -165,6 +165,8 @@ pub enum PromptPurpose {
     ForceReason(FinishPlan),
     /// Why the certificates are revoked: free text beside the chosen code.
     RevokeReason(RevokePlan),
+    /// Why the officer accepts the ledger entries after the last seal.
+    AcceptUnsealed,
 }
 
 /// What a choice is for.

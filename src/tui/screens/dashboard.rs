@@ -164,9 +164,14 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     if ledger.unvouched_entries > 0 {
         lines.push(Line::styled(
             format!(
-                "{} {} after the last seal not written by airlock here: nothing is signed until an officer accepts them (airlock audit show --unsealed; airlock --accept-unsealed REASON tui)",
+                "{} {} after the last seal not written by airlock here: nothing is signed until an officer reads them (Ledger screen) and accepts them ({})",
                 theme::BAD,
-                text::count64(ledger.unvouched_entries, "entry")
+                text::count64(ledger.unvouched_entries, "entry"),
+                crate::tui::keymap::key_for(
+                    crate::tui::keymap::Mode::Dashboard,
+                    &crate::tui::action::Action::AcceptUnsealed
+                )
+                .unwrap_or_default()
             ),
             theme.bad(),
         ));

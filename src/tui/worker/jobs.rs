@@ -35,6 +35,21 @@ pub(super) fn run(
         AppModel::load(session, now, hardening).map_err(|error| error.to_string())
     };
     match job {
+        Job::AcceptUnsealed(reason) => {
+            let count = session.unsealed_count();
+            WorkEvent::Accepted(
+                session
+                    .accept_unsealed(&reason)
+                    .map(|()| with_model(count, refreshed(session)))
+                    .map_err(|error| {
+                        Failure::from_error(
+                            "cannot accept the unsealed entries",
+                            &error,
+                            "type the reason the ledger should keep",
+                        )
+                    }),
+            )
+        }
         Job::Verify => {
             // The session holds the home's lock: verify through it rather than
             // `ops::audit_verify`, which takes the lock itself and would find it held.
