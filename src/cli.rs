@@ -182,6 +182,17 @@ impl Global {
         } else {
             Session::open_existing(&root, now())?
         };
+        if session.unsealed_count() > 0 && self.accept_unsealed.is_none() {
+            eprintln!(
+                "warning: the ledger holds {} entr{} after its last seal that no key vouches for (another process wrote them, or someone planted them); what this command shows includes them, and nothing is signed until an officer accepts them ('airlock audit show --unsealed', then --accept-unsealed REASON)",
+                session.unsealed_count(),
+                if session.unsealed_count() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            );
+        }
         if let Some(reason) = &self.accept_unsealed {
             if session.unsealed_count() > 0 && !self.json {
                 eprintln!(

@@ -196,7 +196,9 @@ impl Session {
     /// completion it does not (a crash between the two), and records `key.destroyed`.
     fn complete_key_destruction(&mut self, now: OffsetDateTime) -> Result<(), Error> {
         let pending = self.state.destroy_pending().to_vec();
-        if pending.is_empty() {
+        // Only a destruction a seal vouches for: an unsealed `rotation.finished` could be
+        // planted to make a read-only command delete a key.
+        if pending.is_empty() || !self.state.destroy_pending_is_sealed() {
             return Ok(());
         }
         self.remove_key_files(&pending)?;

@@ -265,6 +265,7 @@ pub struct State {
     crl_count: u64,
     policy: Option<RecordedPolicy>,
     destroy_pending: Vec<String>,
+    destroy_line: Option<u64>,
     last_time: Option<OffsetDateTime>,
     /// Number of seals.
     pub seal_count: u64,
@@ -359,6 +360,7 @@ impl State {
                             }
                         }
                         self.destroy_pending = lineage;
+                        self.destroy_line = Some(entry.seq);
                     }
                     "archived" => {}
                     other => {
@@ -668,6 +670,12 @@ impl State {
     /// CAs whose key destruction is recorded but not yet confirmed done.
     pub fn destroy_pending(&self) -> &[String] {
         &self.destroy_pending
+    }
+
+    /// Whether a seal covers the entry that recorded the pending destruction: only then
+    /// may airlock complete it on its own (an unsealed entry could be planted).
+    pub fn destroy_pending_is_sealed(&self) -> bool {
+        matches!((self.destroy_line, self.last_seal_line), (Some(line), Some(seal)) if line < seal)
     }
 
     /// Time of the last entry applied.

@@ -719,3 +719,54 @@ fn sign_pins_the_reviewed_batch_by_its_digest() {
     .success();
     assert!(out.join("bob.crt").exists());
 }
+
+/// Attack (finding 4): during a rotation, the insider appends an unsealed
+/// `rotation.finished` saying the old key is destroyed. The next command, even a
+/// read-only `status`, must not delete the key on that word: only a destruction a seal
+/// vouches for is completed. `status` warns that unvouched entries are shown.
+#[test]
+fn planted_destruction_deletes_no_key() {
+    let home = Home::new();
+    let old_id = home.ca_id();
+    let old_key = home.home.join("cas").join(&old_id).join("ca.key.age");
+    home.run(&[
+        "rotate",
+        "begin",
+        "--cn",
+        "new-ca",
+        "--scrypt-work-factor",
+        "14",
+    ])
+    .success();
+    let new_id = home
+        .entries()
+        .into_iter()
+        .find(|entry| entry.kind == "rotation.begun")
+        .expect("begun")
+        .payload["ca"]["ca"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    home.forge(
+        "rotation.finished",
+        json!({
+            "old": old_id,
+            "new": new_id,
+            "forced": true,
+            "reason": "planted",
+            "unreissued": [],
+            "old_key": "destroyed",
+        }),
+    );
+    let status = home.run(&["status"]).success();
+    assert!(old_key.exists(), "a planted entry deleted the old key");
+    let warning = Home::stderr(&status);
+    assert!(warning.contains("no key vouches for"), "{warning}");
+    assert!(
+        !home
+            .entries()
+            .iter()
+            .any(|entry| entry.kind == "key.destroyed"),
+        "nothing recorded as destroyed"
+    );
+}
