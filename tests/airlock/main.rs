@@ -15,6 +15,7 @@ mod batch;
 mod hostile;
 mod import;
 mod insider;
+mod officer;
 mod interop;
 mod keys;
 mod ledger;

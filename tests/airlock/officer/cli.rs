@@ -1,0 +1,4 @@
+//! Officer-facing behaviour: cli.
+
+#[allow(unused_imports)]
+use crate::support::*;

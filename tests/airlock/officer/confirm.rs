@@ -1,0 +1,4 @@
+//! Officer-facing behaviour: confirm.
+
+#[allow(unused_imports)]
+use crate::support::*;

@@ -1,0 +1,4 @@
+//! Officer-facing behaviour: core fixes.
+
+#[allow(unused_imports)]
+use crate::support::*;

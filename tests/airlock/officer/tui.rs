@@ -1,0 +1,4 @@
+//! Officer-facing behaviour: tui.
+
+#[allow(unused_imports)]
+use crate::support::*;
