@@ -475,9 +475,16 @@ fn a_revoked_key_is_refused_on_every_path() {
     );
     assert_rejected(&review(&lab, &lab.path("first")), "alice.csr", &expected);
 
-    // Renewing the twin certificate (not itself revoked) of the same key.
+    // The twin certificate over the same key was revoked with it (a revocation takes the
+    // key out of service), so renewing it is refused and signs nothing.
+    assert!(
+        lab.entries_of("cert.revoked")
+            .iter()
+            .any(|entry| entry["payload"]["serial"] == twin.as_str()),
+        "the twin over the revoked key is revoked too"
+    );
     let renew_out = lab.path("renew-out");
-    let (code, report, text) = run_json(
+    let (code, _, text) = run_json(
         &lab,
         &["renew", "--serial", &twin, "--out", path_str(&renew_out)],
     );
@@ -486,10 +493,7 @@ fn a_revoked_key_is_refused_on_every_path() {
         Some(0),
         "renewal of a revoked key must not succeed: {text}"
     );
-    for part in &expected {
-        assert!(text.contains(part), "renew: expected '{part}' in {text}");
-    }
-    assert_eq!(report["newly_signed"].as_u64().unwrap_or(0), 0);
+    assert!(text.contains("was revoked"), "renew: {text}");
     assert_eq!(
         lab.entries_of("cert.issued").len(),
         before,
@@ -503,19 +507,8 @@ fn a_revoked_key_is_refused_on_every_path() {
         &lab,
         &["rotate", "reissue", "--out", path_str(&reissue_out)],
     );
-    assert_eq!(code, Some(3), "{text}");
+    assert_eq!(code, Some(0), "{text}");
     assert_eq!(report["newly_signed"], 1, "{report:#}");
-    let rejected = report["report"]["rejected"].as_array().expect("rejected");
-    assert_eq!(rejected.len(), 1, "{report:#}");
-    assert!(
-        rejected[0]["input"]
-            .as_str()
-            .expect("input")
-            .contains(&twin)
-    );
-    for part in &expected {
-        assert!(text.contains(part), "reissue: expected '{part}' in {text}");
-    }
     let users = issued_users(&lab);
     assert_eq!(users.len(), before + 1);
     assert_eq!(users.last().map(String::as_str), Some("bob"));
