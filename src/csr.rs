@@ -5,6 +5,8 @@
 //! [`crate::text::inert`]. This module decides nothing; [`crate::policy`] judges.
 
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::der_parser::error::BerError;
+use x509_parser::error::X509Error;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
 use x509_parser::prelude::FromDer;
@@ -78,7 +80,7 @@ impl UntrustedCsr {
     /// is recorded in the fields for the policy to judge.
     pub fn parse(der: &[u8]) -> Result<Self, CsrError> {
         let (rest, csr) = X509CertificationRequest::from_der(der)
-            .map_err(|error| CsrError(format!("not a PKCS#10 CSR ({error})")))?;
+            .map_err(|error| CsrError(format!("not a PKCS#10 CSR ({})", der_problem(error))))?;
         if !rest.is_empty() {
             return Err(CsrError("trailing bytes after the CSR".to_owned()));
         }
@@ -146,6 +148,55 @@ impl UntrustedCsr {
     }
 }
 
+/// What is wrong with bytes that do not parse as a CSR, in words (the parser's own error
+/// names its internals: `Parsing Error: NomError(Eof)`).
+fn der_problem(error: x509_parser::nom::Err<X509Error>) -> &'static str {
+    let error = X509Error::from(error);
+    match error {
+        X509Error::Der(BerError::Incomplete(_))
+        | X509Error::NomError(x509_parser::nom::error::ErrorKind::Eof) => "the DER ends early",
+        X509Error::Der(_) | X509Error::NomError(_) => "the DER encoding is damaged",
+        X509Error::InvalidX509Name => "its subject name does not parse",
+        X509Error::InvalidSPKI => "its public key does not parse",
+        X509Error::InvalidAlgorithmIdentifier => "its signature algorithm does not parse",
+        X509Error::InvalidAttributes | X509Error::DuplicateAttributes => {
+            "its attributes do not parse"
+        }
+        X509Error::InvalidExtensions | X509Error::DuplicateExtensions => {
+            "its requested extensions do not parse"
+        }
+        _ => "its structure is not that of a certificate signing request",
+    }
+}
+
+/// A signature algorithm airlock does not accept, named for a person; an OID no table
+/// here knows is shown as such, said to be unknown.
+fn algorithm_name(oid: &str) -> String {
+    let name = match oid {
+        "1.2.840.113549.1.1.14" => "RSA with SHA-224",
+        "1.2.840.10045.4.3.1" => "ECDSA with SHA-224",
+        "2.16.840.1.101.3.4.3.1" => "DSA with SHA-224",
+        "2.16.840.1.101.3.4.3.2" => "DSA with SHA-256",
+        "2.16.840.1.101.3.4.3.3" => "DSA with SHA-384",
+        "2.16.840.1.101.3.4.3.4" => "DSA with SHA-512",
+        "2.16.840.1.101.3.4.3.9" => "ECDSA with SHA3-224",
+        "2.16.840.1.101.3.4.3.10" => "ECDSA with SHA3-256",
+        "2.16.840.1.101.3.4.3.11" => "ECDSA with SHA3-384",
+        "2.16.840.1.101.3.4.3.12" => "ECDSA with SHA3-512",
+        "2.16.840.1.101.3.4.3.13" => "RSA with SHA3-224",
+        "2.16.840.1.101.3.4.3.14" => "RSA with SHA3-256",
+        "2.16.840.1.101.3.4.3.15" => "RSA with SHA3-384",
+        "2.16.840.1.101.3.4.3.16" => "RSA with SHA3-512",
+        "1.3.101.113" => "Ed448",
+        "1.2.156.10197.1.501" => "SM2 with SM3",
+        "1.2.643.7.1.1.3.2" | "1.2.643.7.1.1.3.3" => "GOST R 34.10-2012",
+        "1.2.840.113549.1.1.1" => "RSA without a hash (rsaEncryption)",
+        "1.2.840.10045.2.1" => "an EC key identifier, not a signature algorithm",
+        _ => return format!("an unknown signature algorithm (OID {oid})"),
+    };
+    name.to_owned()
+}
+
 fn signature_hash(oid: &str) -> SignatureHash {
     match oid {
         "1.2.840.113549.1.1.11" | "1.2.840.10045.4.3.2" => SignatureHash::Strong("SHA-256"),
@@ -161,7 +212,7 @@ fn signature_hash(oid: &str) -> SignatureHash {
             SignatureHash::Weak("SHA-1")
         }
         "1.2.840.113549.1.1.10" => SignatureHash::Other("RSASSA-PSS".to_owned()),
-        other => SignatureHash::Other(other.to_owned()),
+        other => SignatureHash::Other(algorithm_name(other)),
     }
 }
 
@@ -180,10 +231,13 @@ fn requested_extensions(csr: &X509CertificationRequest<'_>) -> RequestedExtensio
                         GeneralName::DNSName(dns) => format!("DNS:{dns}"),
                         GeneralName::RFC822Name(mail) => format!("email:{mail}"),
                         GeneralName::URI(uri) => format!("URI:{uri}"),
-                        GeneralName::IPAddress(bytes) => {
-                            format!("IP:{}", crate::hex::encode(bytes))
-                        }
-                        other => format!("{other:?}"),
+                        GeneralName::IPAddress(bytes) => format!("IP:{}", ip_address(bytes)),
+                        GeneralName::DirectoryName(name) => format!("DirName:{name}"),
+                        GeneralName::RegisteredID(oid) => format!("RID:{oid}"),
+                        GeneralName::OtherName(oid, _) => format!("otherName:{oid}"),
+                        GeneralName::X400Address(_) => "X400Address".to_owned(),
+                        GeneralName::EDIPartyName(_) => "EDIPartyName".to_owned(),
+                        GeneralName::Invalid(..) => "an unreadable name".to_owned(),
                     };
                     requested
                         .subject_alt_names
@@ -194,15 +248,76 @@ fn requested_extensions(csr: &X509CertificationRequest<'_>) -> RequestedExtensio
             ParsedExtension::UnsupportedExtension { oid } => {
                 requested.other.push(oid.to_id_string());
             }
-            ParsedExtension::ParseError { error } => {
+            ParsedExtension::ParseError { .. } => {
                 requested
                     .other
-                    .push(format!("unparsable extension ({error})"));
+                    .push("an extension that does not parse".to_owned());
             }
-            other => requested
-                .other
-                .push(crate::text::inert(&format!("{other:?}"), 60)),
+            other => requested.other.push(extension_name(other)),
         }
     }
     requested
+}
+
+/// An IP address SAN as people write it: 4 bytes as `10.0.0.1`, 16 as `::1`; any other
+/// length (an address with a mask belongs in name constraints, not here) in hex.
+fn ip_address(bytes: &[u8]) -> String {
+    if let Ok(octets) = <[u8; 4]>::try_from(bytes) {
+        return std::net::Ipv4Addr::from(octets).to_string();
+    }
+    if let Ok(octets) = <[u8; 16]>::try_from(bytes) {
+        return std::net::Ipv6Addr::from(octets).to_string();
+    }
+    format!("{} bytes {}", bytes.len(), crate::hex::encode(bytes))
+}
+
+/// A requested extension, by its name in RFC 5280 terms, never the parser's dump of it.
+fn extension_name(extension: &ParsedExtension<'_>) -> String {
+    let name = match extension {
+        ParsedExtension::SubjectKeyIdentifier(_) => "subjectKeyIdentifier",
+        ParsedExtension::AuthorityKeyIdentifier(_) => "authorityKeyIdentifier",
+        ParsedExtension::CertificatePolicies(_) => "certificatePolicies",
+        ParsedExtension::PolicyMappings(_) => "policyMappings",
+        ParsedExtension::IssuerAlternativeName(_) => "issuerAltName",
+        ParsedExtension::NameConstraints(_) => "nameConstraints",
+        ParsedExtension::PolicyConstraints(_) => "policyConstraints",
+        ParsedExtension::InhibitAnyPolicy(_) => "inhibitAnyPolicy",
+        ParsedExtension::AuthorityInfoAccess(_) => "authorityInfoAccess",
+        ParsedExtension::SubjectInfoAccess(_) => "subjectInfoAccess",
+        ParsedExtension::CRLDistributionPoints(_) => "cRLDistributionPoints",
+        ParsedExtension::NSCertType(_) => "Netscape certificate type",
+        ParsedExtension::NsCertComment(_) => "Netscape comment",
+        ParsedExtension::SCT(_) => "signed certificate timestamps",
+        _ => "an extension airlock does not name",
+    };
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Issue 10, item 15: algorithms are named, bytes that end early are said to.
+    #[test]
+    fn algorithms_and_damaged_der_are_named_in_words() {
+        assert_eq!(
+            signature_hash("2.16.840.1.101.3.4.3.2"),
+            SignatureHash::Other("DSA with SHA-256".to_owned())
+        );
+        assert_eq!(
+            signature_hash("1.2.840.10045.4.3.1"),
+            SignatureHash::Other("ECDSA with SHA-224".to_owned())
+        );
+        assert_eq!(
+            signature_hash("1.2.3.4"),
+            SignatureHash::Other("an unknown signature algorithm (OID 1.2.3.4)".to_owned())
+        );
+        // A SEQUENCE that announces 100 bytes and holds 2.
+        let error = UntrustedCsr::parse(&[0x30, 0x64, 0x02, 0x01]).expect_err("truncated");
+        assert_eq!(error.to_string(), "not a PKCS#10 CSR (the DER ends early)");
+        assert_eq!(ip_address(&[10, 0, 0, 1]), "10.0.0.1");
+        let mut loopback = [0_u8; 16];
+        loopback[15] = 1;
+        assert_eq!(ip_address(&loopback), "::1");
+    }
 }

@@ -4,6 +4,7 @@
 //! 'quotes'. The front end adds a hint line and maps every error to exit code 1.
 
 use crate::ca::CaError;
+use crate::export::ExportError;
 use crate::home::HomeError;
 use crate::intake::IntakeError;
 use crate::issue::IssueError;
@@ -31,6 +32,9 @@ pub enum Error {
     /// Signing certificates.
     #[error(transparent)]
     Issue(#[from] IssueError),
+    /// Building an export (kubeconfig, policy) around issued certificates.
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// Entries after the last seal were not written by this process and no officer has
     /// accepted them: nothing is signed or sealed over them.
     #[error(
@@ -68,6 +72,9 @@ impl Error {
             ),
             Self::Unsealed { .. } => Some(
                 "read them with 'airlock audit show --unsealed'; if they are yours, repeat the act with --accept-unsealed REASON (the acceptance is recorded and sealed)",
+            ),
+            Self::Export(ExportError::ClusterCaNeeded { .. }) => Some(
+                "give the CA of the API server's serving certificate with --cluster-ca FILE (kubeadm: /etc/kubernetes/pki/ca.crt); pass this home's bundle only if that CA signed the API server",
             ),
             Self::Ca(CaError::KeyMismatch { .. }) => {
                 Some("give the key file that belongs to this certificate; nothing was written")

@@ -12,6 +12,24 @@ use serde::Serialize;
 
 use crate::intake::{KUBE_APISERVER_CLIENT, ObjectFields};
 
+/// Why an export cannot be made as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// A kubeconfig's `certificate-authority-data` must hold the CA that signed the API
+    /// server's serving certificate. airlock's own bundle is that CA only when the cluster
+    /// CA itself was imported (kubeadm signs the serving certificate with it); a CA made
+    /// here signed no API server, so the caller must give the serving CA.
+    #[error(
+        "the CA of this home ('{ca}', {origin}) did not come from kubeadm, so it did not sign the API server's serving certificate: the kubeconfig needs the API server's CA"
+    )]
+    ClusterCaNeeded {
+        /// The signing CA's common name (made inert).
+        ca: String,
+        /// Where that CA came from (`generated`, `renewed` ...), as the ledger says.
+        origin: String,
+    },
+}
+
 /// One issued entry of `report.json`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ReportIssued {
@@ -27,6 +45,10 @@ pub struct ReportIssued {
     pub not_after: String,
     /// Certificate file name in OUT.
     pub cert: String,
+    /// For an input identical to an earlier one of the batch (the same CSR bytes): that
+    /// first input, whose certificate this is. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
 }
 
 /// One rejected entry of `report.json`.

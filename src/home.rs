@@ -1,4 +1,5 @@
-//! The CA home: its layout, the one-process lock and atomic, never-overwriting writes.
+//! The CA home: its layout, the lock (one writer, or any number of readers) and atomic,
+//! never-overwriting writes.
 //!
 //! ```text
 //! airlock.toml          policy and profiles
@@ -7,7 +8,7 @@
 //! cas/<id>/ca.key.age   encrypted private key
 //! bundles/              client-CA bundles written by each rotation phase
 //! revocations/<seq>/    CRLs and RBAC scripts written by `revoke` without --out
-//! lock                  one process per home
+//! lock                  flock(2): exclusive for the one writer, shared for readers
 //! ```
 //!
 //! Every file airlock writes, in the home or in an output folder, goes through
@@ -27,7 +28,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions, TryLockError};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,21 @@ pub enum HomeError {
         home: PathBuf,
         /// The pid written by the holder, or `unknown`.
         holder: String,
+    },
+    /// Other airlock processes hold the home's shared lock (a terminal UI that is open,
+    /// or a command that reads): a writer waits until they end.
+    #[error(
+        "CA home '{home}' is open for reading in another airlock process (a terminal UI, or a command such as 'status' or 'list'): nothing can change it until that process ends"
+    )]
+    Readers {
+        /// The home folder.
+        home: PathBuf,
+    },
+    /// A write was attempted through a home opened for reading only.
+    #[error("CA home '{home}' is open for reading only: nothing was written")]
+    ReadOnly {
+        /// The home folder.
+        home: PathBuf,
     },
     /// No home was given and none could be derived from the environment.
     #[error("no CA home: pass --home DIR or set AIRLOCK_HOME (XDG_DATA_HOME and HOME are unset)")]
@@ -320,7 +336,7 @@ pub fn open_private_append(path: &Path) -> Result<File, HomeError> {
 
 /// Where `path` will be once created: the canonical form of its deepest existing ancestor
 /// with the missing components appended. A `..` after a missing component is refused.
-fn resolve_planned(path: &Path) -> Result<PathBuf, HomeError> {
+pub(crate) fn resolve_planned(path: &Path) -> Result<PathBuf, HomeError> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -482,27 +498,62 @@ fn check_tree_if_present(path: &Path, depth: usize) -> Result<(), HomeError> {
     Ok(())
 }
 
-/// An open CA home. Holding a `Home` means holding its exclusive lock.
+/// How a [`Home`] holds its `lock` file (`flock(2)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A shared lock: other readers may hold it too, no writer can. Reads only: a reader
+    /// repairs nothing and finishes no interrupted act.
+    Reader,
+    /// The exclusive lock: the one process that may change the home.
+    Writer,
+    /// No lock: a reader whose return from writing lost the race for the shared lock to
+    /// a writer of another process. What it shows may be stale; it writes nothing.
+    Unlocked,
+}
+
+/// An open CA home, holding its lock: shared for a reader, exclusive for a writer.
+///
+/// A home whose folder this process created is removed again when it is dropped with no
+/// ledger in it (a refused `init` or `import` leaves nothing behind): only the files
+/// airlock puts there (`lock`, `airlock.toml`, an empty `cas/`) and empty folders.
 #[derive(Debug)]
 pub struct Home {
     root: PathBuf,
     // Dropping the file releases the advisory lock.
-    _lock: File,
+    lock: File,
+    access: Access,
+    // The folders this open created, the home last: removed on drop if still unused.
+    created: Vec<PathBuf>,
+    // Whether this open created the lock file (removed on drop with no ledger).
+    new_lock: bool,
 }
 
 impl Home {
-    /// Opens (creating it with mode 0700 if needed) the home at `root` and takes its lock.
+    /// Opens (creating it with mode 0700 if needed) the home at `root` and takes its
+    /// exclusive lock.
     ///
-    /// A second process on the same home gets [`HomeError::Locked`] at once, naming the
-    /// holder's pid. The home folder, the `lock` file and, once the lock is held, every
-    /// file and folder of the known layout (`ledger.jsonl`, `airlock.toml`, `cas/`,
-    /// `bundles/`, `revocations/`) must pass the checks of [`check_private_dir`] and [`read_private`];
-    /// otherwise [`HomeError::Unsafe`] names the first that does not, and nothing in the
-    /// home was changed (the lock file is written only once it passed).
+    /// While another process holds the lock the open fails at once: with
+    /// [`HomeError::Locked`], naming the writer's pid, or [`HomeError::Readers`] when
+    /// only readers hold it. The home folder, the `lock` file and, once the lock is held,
+    /// every file and folder of the known layout (`ledger.jsonl`, `airlock.toml`, `cas/`,
+    /// `bundles/`, `revocations/`) must pass the checks of [`check_private_dir`] and
+    /// [`read_private`]; otherwise [`HomeError::Unsafe`] names the first that does not,
+    /// and nothing in the home was changed (the lock file is written only once it passed).
     pub fn open(root: &Path) -> Result<Self, HomeError> {
+        let mut created = Vec::new();
         match fs::symlink_metadata(root) {
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                // Remember which folders did not exist, so that a refused init removes
+                // exactly those.
+                let mut missing = Some(root);
+                while let Some(folder) = missing.filter(|folder| {
+                    !folder.as_os_str().is_empty() && fs::symlink_metadata(folder).is_err()
+                }) {
+                    created.push(folder.to_path_buf());
+                    missing = folder.parent();
+                }
+                created.reverse();
                 fs::DirBuilder::new()
                     .recursive(true)
                     .mode(0o700)
@@ -511,9 +562,30 @@ impl Home {
             }
             Err(source) => return Err(HomeError::io("inspect", root, source)),
         }
+        let new_lock = fs::symlink_metadata(root.join("lock")).is_err();
+        let mut home = Self::lock(root, Access::Writer)?;
+        home.created = created;
+        home.new_lock = new_lock;
+        Ok(home)
+    }
+
+    /// Opens an existing home with the shared lock, for commands that only read it: any
+    /// number of readers at once, none while a writer holds the home ([`HomeError::Locked`]).
+    /// Refuses, creating nothing, when the folder does not exist. The same checks as
+    /// [`Home::open`].
+    pub fn open_reader(root: &Path) -> Result<Self, HomeError> {
+        match fs::symlink_metadata(root) {
+            Ok(_) => Self::lock(root, Access::Reader),
+            Err(_) => Err(HomeError::Missing {
+                home: root.to_path_buf(),
+            }),
+        }
+    }
+
+    fn lock(root: &Path, access: Access) -> Result<Self, HomeError> {
         check_private_dir(root)?;
         let lock_path = root.join("lock");
-        let mut lock = open_checked(
+        let lock = open_checked(
             &lock_path,
             OpenOptions::new()
                 .read(true)
@@ -529,38 +601,139 @@ impl Home {
                 io::Error::new(io::ErrorKind::NotFound, "vanished while opened"),
             )
         })?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = lock.take(32).read_to_string(&mut holder);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() || !holder.bytes().all(|b| b.is_ascii_digit()) {
-                    "unknown".to_owned()
-                } else {
-                    holder.to_owned()
-                };
-                return Err(HomeError::Locked {
-                    home: root.to_path_buf(),
-                    holder,
-                });
-            }
-            Err(TryLockError::Error(source)) => {
-                return Err(HomeError::io("lock", &lock_path, source));
-            }
-        }
-        // The lock file passed the checks on its descriptor: it is ours, so rewriting it
-        // with our pid destroys nothing.
-        lock.set_len(0)
-            .and_then(|()| lock.write_all(std::process::id().to_string().as_bytes()))
-            .and_then(|()| lock.sync_all())
-            .map_err(|source| HomeError::io("write", &lock_path, source))?;
-        let home = Self {
+        let mut home = Self {
             root: root.to_path_buf(),
-            _lock: lock,
+            lock,
+            access: Access::Unlocked,
+            created: Vec::new(),
+            new_lock: false,
         };
+        match access {
+            Access::Writer => home.take_exclusive()?,
+            Access::Reader | Access::Unlocked => home.take_shared()?,
+        }
         home.check_layout()?;
         Ok(home)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    /// The shared lock, or [`HomeError::Locked`] naming the writer that holds the home.
+    fn take_shared(&mut self) -> Result<(), HomeError> {
+        match self.lock.try_lock_shared() {
+            Ok(()) => {
+                self.access = Access::Reader;
+                Ok(())
+            }
+            Err(TryLockError::WouldBlock) => Err(self.locked()),
+            Err(TryLockError::Error(source)) => {
+                Err(HomeError::io("lock", &self.lock_path(), source))
+            }
+        }
+    }
+
+    /// The exclusive lock, then our pid in the lock file.
+    fn take_exclusive(&mut self) -> Result<(), HomeError> {
+        match self.lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                // flock(2) drops a shared lock that fails to become exclusive. Asking for
+                // the shared lock tells who holds the home: it is granted when only
+                // readers do (and a reader that tried to write keeps reading).
+                let was = self.access;
+                self.access = Access::Unlocked;
+                return match self.lock.try_lock_shared() {
+                    Ok(()) => {
+                        if was == Access::Reader {
+                            self.access = Access::Reader;
+                        } else {
+                            let _ = self.lock.unlock();
+                        }
+                        Err(HomeError::Readers {
+                            home: self.root.clone(),
+                        })
+                    }
+                    Err(_) => Err(self.locked()),
+                };
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(HomeError::io("lock", &self.lock_path(), source));
+            }
+        }
+        self.access = Access::Writer;
+        // The lock file passed the checks on its descriptor: it is ours, so rewriting it
+        // with our pid destroys nothing.
+        let lock_path = self.lock_path();
+        let lock = &mut self.lock;
+        lock.set_len(0)
+            .and_then(|()| lock.seek(io::SeekFrom::Start(0)).map(|_| ()))
+            .and_then(|()| lock.write_all(std::process::id().to_string().as_bytes()))
+            .and_then(|()| lock.sync_all())
+            .map_err(|source| HomeError::io("write", &lock_path, source))
+    }
+
+    /// [`HomeError::Locked`] with the pid the last writer wrote into the lock file.
+    fn locked(&self) -> HomeError {
+        let mut holder = String::new();
+        let _ = (&self.lock).seek(io::SeekFrom::Start(0));
+        let _ = (&self.lock).take(32).read_to_string(&mut holder);
+        let holder = holder.trim();
+        let holder = if holder.is_empty() || !holder.bytes().all(|b| b.is_ascii_digit()) {
+            "unknown".to_owned()
+        } else {
+            holder.to_owned()
+        };
+        HomeError::Locked {
+            home: self.root.clone(),
+            holder,
+        }
+    }
+
+    /// How this home holds its lock.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// A reader becomes the writer, for the duration of an act. When other readers hold
+    /// the home this fails with [`HomeError::Readers`] and the reader keeps its shared
+    /// lock; when a writer of another process got in, [`HomeError::Locked`]. Then the
+    /// layout is checked again. A writer stays one.
+    ///
+    /// `flock(2)` converts a lock by dropping it and taking the other kind, so another
+    /// process may have written in between: the caller checks what it read before.
+    pub fn upgrade(&mut self) -> Result<(), HomeError> {
+        if self.access == Access::Writer {
+            return Ok(());
+        }
+        self.take_exclusive()?;
+        self.check_layout()
+    }
+
+    /// The writer becomes a reader again, keeping the home from other writers while it
+    /// shows it. Should a writer of another process get in between (see
+    /// [`Home::upgrade`]), the home is left unlocked ([`Access::Unlocked`]).
+    pub fn downgrade(&mut self) {
+        if self.access != Access::Writer {
+            return;
+        }
+        self.access = Access::Unlocked;
+        if self.lock.try_lock_shared().is_ok() {
+            self.access = Access::Reader;
+        }
+    }
+
+    /// Refuses unless this process holds the exclusive lock: nothing is written to the
+    /// home under a shared one.
+    pub fn require_writer(&self) -> Result<(), HomeError> {
+        if self.access == Access::Writer {
+            Ok(())
+        } else {
+            Err(HomeError::ReadOnly {
+                home: self.root.clone(),
+            })
+        }
     }
 
     /// Checks every file and folder of the known layout that exists. Under the lock no
@@ -576,14 +749,37 @@ impl Home {
         check_tree_if_present(&self.root.join("revocations"), 2)
     }
 
-    /// Opens an existing home and takes its lock; refuses, creating nothing, when the
-    /// folder does not exist.
+    /// Opens an existing home and takes its exclusive lock; refuses, creating nothing,
+    /// when the folder does not exist.
     pub fn open_existing(root: &Path) -> Result<Self, HomeError> {
         match fs::symlink_metadata(root) {
             Ok(_) => Self::open(root),
             Err(_) => Err(HomeError::Missing {
                 home: root.to_path_buf(),
             }),
+        }
+    }
+
+    /// Removes what [`Home::open`] created, when no ledger was ever written: the lock
+    /// file it made; in a home folder it made, the files airlock puts in a new home, then
+    /// the folders, each only if empty (a file someone else put there stays, and so does
+    /// its folder).
+    fn remove_unused(&self) {
+        if self.access != Access::Writer
+            || !self.new_lock
+            || fs::symlink_metadata(self.ledger_path()).is_ok()
+        {
+            return;
+        }
+        if !self.created.is_empty() {
+            let _ = fs::remove_file(self.config_path());
+            let _ = fs::remove_dir(self.root.join("cas"));
+        }
+        let _ = fs::remove_file(self.lock_path());
+        for folder in self.created.iter().rev() {
+            if fs::remove_dir(folder).is_err() {
+                break;
+            }
         }
     }
 
@@ -663,6 +859,12 @@ impl Home {
             return Ok(());
         }
         write_new(&path, crate::policy::DEFAULT_POLICY_TOML.as_bytes())
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        self.remove_unused();
     }
 }
 
@@ -827,6 +1029,74 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
 
+    // Issue 10, item 10: readers share the home, a writer has it alone.
+    #[test]
+    fn readers_share_the_home_and_a_writer_has_it_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("home");
+        create_private_dir(&root).expect("home");
+        let mut first = Home::open_reader(&root).expect("a reader");
+        let second = Home::open_reader(&root).expect("a second reader beside it");
+        assert_eq!(first.access(), Access::Reader);
+        let error = Home::open(&root).expect_err("no writer while readers read");
+        assert!(matches!(error, HomeError::Readers { .. }), "{error}");
+        assert!(error.to_string().contains("open for reading"), "{error}");
+        // A reader cannot become the writer while another reads; it keeps reading.
+        let error = first.upgrade().expect_err("another reader holds the home");
+        assert!(matches!(error, HomeError::Readers { .. }), "{error}");
+        assert_eq!(first.access(), Access::Reader);
+        assert!(first.require_writer().is_err());
+        drop(second);
+        first
+            .upgrade()
+            .expect("alone: the reader becomes the writer");
+        assert_eq!(first.access(), Access::Writer);
+        first.require_writer().expect("writer");
+        let error = Home::open_reader(&root).expect_err("no reader while a writer writes");
+        assert!(
+            error.to_string().contains(&std::process::id().to_string()),
+            "the writer's pid is named: {error}"
+        );
+        first.downgrade();
+        assert_eq!(first.access(), Access::Reader);
+        let _beside = Home::open_reader(&root).expect("a reader again beside it");
+        assert!(
+            root.join("lock").exists(),
+            "the lock of an existing home stays"
+        );
+    }
+
+    // Issue 10, item 7: a home this process created and never wrote a ledger into is
+    // removed again; one with a ledger, or one that existed before, stays.
+    #[test]
+    fn a_home_left_without_a_ledger_is_removed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("new").join("home");
+        let home = Home::open(&root).expect("fresh home");
+        home.write_default_policy().expect("policy");
+        create_private_dir(&root.join("cas")).expect("cas");
+        drop(home);
+        assert!(!dir.path().join("new").exists(), "nothing is left behind");
+
+        let home = Home::open(&root).expect("fresh home");
+        write_new(&home.ledger_path(), b"").expect("ledger");
+        drop(home);
+        assert!(root.join("lock").exists(), "a home with a ledger stays");
+
+        let existing = dir.path().join("existing");
+        create_private_dir(&existing).expect("folder");
+        write_new(&existing.join("notes"), b"mine").expect("a file of the officer's");
+        drop(Home::open(&existing).expect("open"));
+        assert!(
+            !existing.join("lock").exists(),
+            "the lock it made is removed"
+        );
+        assert!(
+            existing.join("notes").exists(),
+            "the folder and its file stay"
+        );
+    }
+
     #[test]
     fn second_open_is_refused_with_pid() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -871,6 +1141,7 @@ mod tests {
     fn writable_home_and_files_are_refused_with_the_fix() {
         let dir = tempfile::tempdir().expect("temp dir");
         let home = dir.path().join("home");
+        create_private_dir(&home).expect("home");
         drop(Home::open(&home).expect("fresh home"));
         chmod(&home, 0o777);
         let error = Home::open(&home).expect_err("world-writable home");

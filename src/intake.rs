@@ -1,4 +1,5 @@
-//! Intake: a folder of untrusted files from removable media, turned into items.
+//! Intake: a folder of untrusted files from removable media (or one such file), turned
+//! into items.
 //!
 //! Accepted: PEM CSRs (CRLF, text around the blocks, several blocks), DER CSRs, and
 //! Kubernetes `CertificateSigningRequest` objects as YAML (several documents, `kind:
@@ -14,7 +15,9 @@
 //! a folder swapped for a link during review changes nothing that is read. Only regular
 //! files with a single link are read: symbolic links (wherever they lead), hard-linked
 //! files, sub-folders, devices, FIFOs and sockets are refused, each as an item with the
-//! reason. The intake is only read: nothing here writes to it.
+//! reason. A single file may be given instead of a folder: it is read as the one entry
+//! of its folder, under the same rules. The intake is only read: nothing here writes to
+//! it.
 //!
 //! Bounds: [`MAX_FILE_BYTES`] per file, [`MAX_FILES`] per folder, [`MAX_BATCH_BYTES`]
 //! per folder, [`MAX_ITEMS_PER_FILE`] per file, [`MAX_BATCH_CSRS`] per folder (counted
@@ -132,9 +135,9 @@ pub struct IntakeItem {
     pub csr: Result<UntrustedCsr, String>,
 }
 
-/// Reads every entry of `folder` (not its sub-folders), in file-name order: opens it
-/// once ([`IntakeFolder::open`]) and reads it through the descriptor
-/// ([`IntakeFolder::items`]).
+/// Reads every entry of `folder` (not its sub-folders), in file-name order, or the one
+/// file `folder` names: opens it once ([`IntakeFolder::open`]) and reads it through the
+/// descriptor ([`IntakeFolder::items`]).
 pub fn read_folder(folder: &Path) -> Result<Vec<IntakeItem>, IntakeError> {
     IntakeFolder::open(folder)?.items()
 }

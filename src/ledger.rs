@@ -228,6 +228,9 @@ impl Entry {
 pub struct OpenReport {
     /// Bytes cut from a torn last line, if any.
     pub repaired_bytes: Option<usize>,
+    /// Bytes of a torn last line found on opening (cut by a writer, skipped by a reader).
+    #[serde(skip)]
+    pub torn_bytes: usize,
     /// Entries after the last seal, found on disk (no key vouches for them).
     pub unsealed_count: u64,
     /// Hash of the last entry found on disk.
@@ -256,10 +259,28 @@ impl Ledger {
     /// Opens (or creates) the ledger, verifies every line and seal, and replays it into
     /// state. A torn last line is cut and recorded; `now` stamps that record.
     ///
-    /// The caller must hold the home lock.
+    /// The caller must hold the home's exclusive lock.
     pub fn open(
         path: &Path,
         now: OffsetDateTime,
+    ) -> Result<(Self, State, OpenReport), LedgerError> {
+        Self::open_as(path, now, true)
+    }
+
+    /// [`Ledger::open`] for a reader holding the shared lock: a torn last line is skipped
+    /// (counted in [`OpenReport::torn_bytes`]), never cut: only a writer repairs. Nothing
+    /// may be appended to the returned ledger until it is opened again by a writer.
+    pub fn open_reader(
+        path: &Path,
+        now: OffsetDateTime,
+    ) -> Result<(Self, State, OpenReport), LedgerError> {
+        Self::open_as(path, now, false)
+    }
+
+    fn open_as(
+        path: &Path,
+        now: OffsetDateTime,
+        repair: bool,
     ) -> Result<(Self, State, OpenReport), LedgerError> {
         let io = |action, source| LedgerError::Io {
             action,
@@ -277,6 +298,7 @@ impl Ledger {
         let (state, head_seq, head_hash) = (replayed.state, replayed.entries, replayed.head);
         let mut report = OpenReport {
             repaired_bytes: None,
+            torn_bytes: torn,
             unsealed_count: replayed.unsealed_count,
             unsealed_head: head_hash.clone(),
             unsealed: replayed.unsealed,
@@ -288,7 +310,7 @@ impl Ledger {
             head_hash,
             pending: Vec::new(),
         };
-        if torn > 0 {
+        if torn > 0 && repair {
             let cut = &bytes[complete..];
             let payload = serde_json::json!({
                 "cut_bytes": torn,

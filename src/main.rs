@@ -1,34 +1,29 @@
 //! The airlock binary: parse the command line, run the CLI, map errors to exit codes.
 //!
 //! Exit codes: 0 all done; 3 done, but some inputs were rejected; 1 error (nothing
-//! half-done); 2 usage.
+//! half-done); 2 usage. With `--json`, an error is printed as JSON on stdout, with the
+//! same exit code.
 
 mod cli;
 mod tui;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     // Before anything else: no core dumps, not dumpable.
     let hardening = airlock::secret::harden_process();
     airlock::secret::default_sigpipe();
-    let args = match cli::Cli::try_parse() {
-        Ok(args) => args,
+    let (args, options) = match cli::parse() {
+        Ok(parsed) => parsed,
         Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return cli::report_usage(&error, cli::json_requested(std::env::args_os()));
         }
     };
-    match cli::run(args, hardening) {
+    let json = options.json;
+    match cli::run(args, options, hardening) {
         Ok(code) => code,
         Err(error) => {
-            cli::report_error(&error);
+            cli::report_error(&error, json);
             ExitCode::from(1)
         }
     }

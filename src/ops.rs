@@ -7,7 +7,9 @@
 
 mod audit;
 mod batch;
+mod crl;
 mod exports;
+mod inspect;
 mod lifecycle;
 mod policy;
 mod revoke;
@@ -29,8 +31,8 @@ pub fn audit_verify_against(
     anchor: Option<&str>,
     head: Option<&str>,
 ) -> Result<crate::ledger::AnchorCheck, Error> {
-    // Opening takes the lock and refuses a missing home, as `audit verify` does.
-    let home = Home::open_existing(root)?;
+    // Opening takes the shared lock and refuses a missing home, as `audit verify` does.
+    let home = Home::open_reader(root)?;
     if std::fs::symlink_metadata(home.ledger_path()).is_err() {
         return Err(Error::Refused(format!(
             "CA home '{}' has no ledger yet: nothing to verify (is --home right?)",
@@ -44,7 +46,9 @@ pub fn audit_verify_against(
     )?)
 }
 pub use batch::{ReviewReport, SignReport, SignRequest, review, review_with_rbac, sign};
+pub use crl::{CRL_DAYS, CrlReport, CrlRequest, crl};
 pub use exports::{IssueReport, IssueRequest, KubeconfigRequest, audit_policy, issue, kubeconfig};
+pub use inspect::{CertificateView, Inspection, inspect};
 pub use lifecycle::{
     CertRow, ListFilter, RenewCaReport, RenewReport, RenewRequest, Selection, list, renew, renew_ca,
 };
@@ -100,44 +104,146 @@ pub struct Session {
     unsealed: Vec<Entry>,
     /// The officer's acceptance of `unsealed`, once given; `true` once recorded.
     acceptance: Option<(String, bool)>,
+    /// The ledger file as this session last saw it, to tell whether another process
+    /// wrote between two acts of a reader.
+    seen: Option<LedgerFile>,
+    /// A reader skipped a torn last line that a writer must cut.
+    repair_pending: bool,
+    /// A reader holds the exclusive lock for an act ([`Session::begin_act`]).
+    acting: bool,
+}
+
+/// What identifies the ledger file's content for an append-only file: its inode (a
+/// repair replaces the file) and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LedgerFile {
+    inode: u64,
+    len: u64,
+}
+
+impl LedgerFile {
+    fn of(home: &Home) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::symlink_metadata(home.ledger_path())
+            .ok()
+            .map(|metadata| Self {
+                inode: metadata.ino(),
+                len: metadata.len(),
+            })
+    }
 }
 
 impl Session {
-    /// Opens the home at `root` (creating it if needed), takes its lock, verifies and
-    /// replays the ledger. A torn last ledger line is repaired and recorded, stamped `now`.
+    /// Opens the home at `root` (creating it if needed), takes its exclusive lock,
+    /// verifies and replays the ledger. A torn last ledger line is repaired and recorded,
+    /// stamped `now`. A home this call created is removed again if the session ends
+    /// with no ledger written (see [`Home`]).
     pub fn open(root: &Path, now: OffsetDateTime) -> Result<Self, Error> {
         Self::with_home(Home::open(root)?, now)
     }
 
     /// Like [`Session::open`], but refuses (creating nothing) when the home does not exist:
-    /// every command but `init`, `import` and `demo` opens a home this way.
+    /// every command that changes an existing home opens it this way.
     pub fn open_existing(root: &Path, now: OffsetDateTime) -> Result<Self, Error> {
         Self::with_home(Home::open_existing(root)?, now)
     }
 
+    /// Opens an existing home to read it, with the shared lock: any number of readers may
+    /// hold it at once (a terminal UI that is merely open, `status` in another terminal),
+    /// while no writer can. The ledger is verified and replayed as by [`Session::open`],
+    /// but a reader writes nothing: a torn last line is skipped, not repaired, and an
+    /// interrupted act (a staged CA folder, a key destruction) is left for the next writer.
+    /// To act, a reader takes the exclusive lock with [`Session::begin_act`].
+    pub fn open_reader(root: &Path, now: OffsetDateTime) -> Result<Self, Error> {
+        let home = Home::open_reader(root)?;
+        let (ledger, state, opened) = Ledger::open_reader(&home.ledger_path(), now)?;
+        Ok(Self::assemble(home, ledger, state, opened))
+    }
+
     fn with_home(home: Home, now: OffsetDateTime) -> Result<Self, Error> {
         let (ledger, state, opened) = Ledger::open(&home.ledger_path(), now)?;
-        // Finish a CA folder move that a crash interrupted after its ledger commit.
-        for ca in state.cas() {
-            let id = &ca.certificate.info().id;
-            let staging = setup::staging_dir(home.root(), id);
-            let target = home.ca_dir(id);
-            if staging.is_dir() && !target.exists() {
-                std::fs::rename(&staging, &target)
-                    .map_err(|source| crate::home::HomeError::io("rename", &target, source))?;
-            }
-        }
+        let mut session = Self::assemble(home, ledger, state, opened);
+        session.finish_interrupted(now)?;
+        Ok(session)
+    }
+
+    fn assemble(home: Home, ledger: Ledger, state: State, opened: OpenReport) -> Self {
         let unsealed = opened.unsealed.clone();
-        let mut session = Self {
+        let repair_pending = opened.repaired_bytes.is_none() && opened.torn_bytes > 0;
+        let seen = LedgerFile::of(&home);
+        Self {
             home,
             ledger,
             state,
             opened,
             unsealed,
             acceptance: None,
-        };
-        session.complete_key_destruction(now)?;
-        Ok(session)
+            seen,
+            repair_pending,
+            acting: false,
+        }
+    }
+
+    /// What only a writer does on opening: finish a CA folder move that a crash
+    /// interrupted after its ledger commit, and a sealed key destruction.
+    fn finish_interrupted(&mut self, now: OffsetDateTime) -> Result<(), Error> {
+        for ca in self.state.cas() {
+            let id = &ca.certificate.info().id;
+            let staging = setup::staging_dir(self.home.root(), id);
+            let target = self.home.ca_dir(id);
+            if staging.is_dir() && !target.exists() {
+                std::fs::rename(&staging, &target)
+                    .map_err(|source| crate::home::HomeError::io("rename", &target, source))?;
+            }
+        }
+        self.complete_key_destruction(now)
+    }
+
+    /// A session opened by [`Session::open_reader`] takes the exclusive lock for one act;
+    /// [`Session::end_act`] gives it back. A writer's session needs neither.
+    ///
+    /// Fails with [`crate::home::HomeError::Readers`] while another process reads the
+    /// home (the session keeps reading). Once the lock is held, the ledger is read again
+    /// if another process wrote it since this session saw it (entries an officer accepted
+    /// before must then be accepted again) or if a torn last line waits to be cut, and
+    /// what a writer finishes on opening is finished.
+    pub fn begin_act(&mut self, now: OffsetDateTime) -> Result<(), Error> {
+        if self.home.access() == crate::home::Access::Writer {
+            return Ok(());
+        }
+        self.home.upgrade()?;
+        self.acting = true;
+        let result = self.catch_up(now);
+        if result.is_err() {
+            self.end_act();
+        }
+        result
+    }
+
+    fn catch_up(&mut self, now: OffsetDateTime) -> Result<(), Error> {
+        let changed = LedgerFile::of(&self.home) != self.seen;
+        if changed || self.repair_pending {
+            let (ledger, state, opened) = Ledger::open(&self.home.ledger_path(), now)?;
+            self.ledger = ledger;
+            self.state = state;
+            self.unsealed = opened.unsealed.clone();
+            self.opened = opened;
+            self.repair_pending = false;
+            if changed {
+                self.acceptance = None;
+            }
+        }
+        self.finish_interrupted(now)
+    }
+
+    /// Ends an act begun with [`Session::begin_act`]: back to the shared lock.
+    pub fn end_act(&mut self) {
+        if !self.acting {
+            return;
+        }
+        self.acting = false;
+        self.seen = LedgerFile::of(&self.home);
+        self.home.downgrade();
     }
 
     /// The home.
@@ -275,6 +381,8 @@ impl Session {
     /// key lives only inside this call; the returned signer is dropped by the caller as
     /// soon as its signing is done. The first unlock records the officer's acceptance.
     pub(crate) fn unlock(&mut self, ca_id: &str, unlock: &dyn Unlock) -> Result<Signer, Error> {
+        // Nothing is signed under a shared lock: the act would write the ledger.
+        self.home.require_writer()?;
         self.check_vouched()?;
         let key_path = self.key_path(ca_id)?;
         let ca = self

@@ -48,6 +48,22 @@ impl fmt::Display for KeyKind {
     }
 }
 
+/// An EC curve airlock does not accept, named for a person (issue 10, item 15): the OID
+/// only when no name is known.
+fn curve_name(oid: &str) -> String {
+    let name = match oid {
+        "1.3.132.0.10" => "secp256k1",
+        "1.3.132.0.33" => "P-224",
+        "1.2.840.10045.3.1.1" => "P-192",
+        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
+        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1",
+        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1",
+        "1.2.156.10197.1.301" => "SM2",
+        _ => return format!("EC key on an unknown curve (OID {oid})"),
+    };
+    format!("EC key on curve {name}")
+}
+
 const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
 const OID_DSA: &str = "1.2.840.10040.4.1";
 const OID_P521: &str = "1.3.132.0.35";
@@ -80,7 +96,7 @@ impl KeyKind {
                     description: "ECDSA P-521".to_owned(),
                 },
                 Some(curve) => Self::Other {
-                    description: format!("EC curve {curve}"),
+                    description: curve_name(&curve.to_id_string()),
                 },
                 None => Self::Other {
                     description: "EC key without a named curve".to_owned(),

@@ -50,7 +50,8 @@ pub fn run(global: &Global, intake: Option<&Path>) -> Result<ExitCode, Error> {
     }
     let root = global.home_path()?;
     let now = crate::cli::now();
-    let mut session = Session::open_existing(&root, now)?;
+    // A shared lock while the TUI shows the home: commands that read work beside it.
+    let mut session = Session::open_reader(&root, now)?;
     if let Some(reason) = &global.accept_unsealed {
         session.accept_unsealed(reason)?;
     }
@@ -102,6 +103,11 @@ fn event_loop(
     worker: &mut worker::Worker,
 ) -> std::io::Result<()> {
     let mut dirty = true;
+    let size = terminal.size()?;
+    app.update(action::Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
     loop {
         for job in app.take_jobs() {
             worker.submit(job);
@@ -127,7 +133,10 @@ fn event_loop(
                 }
                 dirty = true;
             }
-            Event::Resize(..) => dirty = true,
+            Event::Resize(width, height) => {
+                app.update(action::Action::Resize { width, height });
+                dirty = true;
+            }
             _ => {}
         }
     }

@@ -10,7 +10,9 @@
 # exit status. A second run, `airlock --home H tui INTAKE_DIR`, opens on that folder's
 # review, then walks a whole CA rotation on the Rotation screen (begin, reissue, finish,
 # each with its typed confirmation and passphrases) and checks the reissued certificates
-# against the new CA and the final bundle with openssl. Runs headless (tmux makes its own
+# against the new CA and the final bundle with openssl. Along the way: the prompts name
+# each CA by role and id, the ledger is verified again after an act, and the rotation
+# checklist can be scrolled to its end at 80x24. Runs headless (tmux makes its own
 # terminal), as root or not. The new CA's key gets the default scrypt work factor, which
 # a debug build takes tens of seconds to compute: the waits are long.
 # Prints PASS/FAIL lines and exits non-zero on any failure. Without tmux or openssl it
@@ -131,7 +133,7 @@ check "the typed confirmation is asked" "Type 'sign' to confirm"
 keys -l sign
 keys Tab
 keys Enter
-check "the passphrase is asked" "Passphrase for CA 'tmux-test-ca'"
+check "the passphrase names the CA by role and id" "Passphrase for the active CA 'tmux-test-ca' ("
 keys -l "$passphrase"
 if screen | grep -qF "$passphrase"; then
     fail "the passphrase is masked"
@@ -157,9 +159,13 @@ else
     fail "openssl verify"
 fi
 
-# Close the summary, then quit. Esc and q go separately: together they read as Alt-q.
+# Close the summary. Esc and q go separately: together they read as Alt-q.
 keys Escape
 sleep 0.3
+# The verified line speaks of the ledger after the act (issue 10, item 17).
+keys 1
+entries=$(wc -l <"$home/ledger.jsonl" | tr -d ' ')
+check "the ledger is verified again after signing" "✔ verified: $entries entries" 20
 keys q
 deadline=$((SECONDS + 10))
 while [ ! -s "$work/exit" ] && [ "$SECONDS" -lt "$deadline" ]; do
@@ -194,16 +200,16 @@ check "the rotation screen shows the phase" "Rotation phase stable"
 check "the timeline marks the current phase" "● stable ─begin─▶ ○ overlap"
 
 keys b
-check "begin asks the new CA's name" "Common name of the new CA"
+check "begin asks the new CA's name first" "Begin a rotation: the new CA's name"
 keys Enter
 check "begin asks for a typed confirmation" "Type 'begin' to confirm"
 keys -l begin
 keys Tab
 keys Enter
-check "begin asks the active CA's passphrase" "Passphrase for the active CA 'tmux-test-ca'"
+check "begin asks the active CA's passphrase first" "Passphrase for the active CA 'tmux-test-ca' ("
 keys -l "$passphrase"
 keys Enter
-check "begin asks a new passphrase for the new CA" "Passphrase for the NEW CA 'tmux-test-ca':"
+check "begin then asks a new passphrase for the new CA" "Passphrase for the NEW CA 'tmux-test-ca' (made next):"
 keys -l "$new_passphrase"
 keys Enter
 check "begin asks the new passphrase again" "(again)"
@@ -217,6 +223,13 @@ keys Enter
 check "the rotation begins" "Rotation begun: the new CA is incoming" 240
 keys Escape
 check "the phase is overlap" "Rotation phase overlap"
+# At 80x24 the checklist runs below the screen: its end can be scrolled to (issue 10,
+# item 17), and back.
+keys End
+check "End scrolls to the end of the checklist" "8. next step"
+check "the screen says there is more above" "↑ more above"
+keys Home
+check "Home scrolls back to the top" "Rotation phase overlap"
 
 keys r
 check "reissue asks the output folder" "Output folder for the reissued certificates"
@@ -225,7 +238,7 @@ check "reissue asks for a typed confirmation" "Type 'reissue' to confirm"
 keys -l reissue
 keys Tab
 keys Enter
-check "reissue asks the new CA's passphrase" "Passphrase for the new CA 'tmux-test-ca (id "
+check "reissue asks the incoming CA's passphrase" "Passphrase for the incoming CA 'tmux-test-ca' ("
 keys -l "$new_passphrase"
 keys Enter
 check "both certificates are reissued" "Reissued 2 certificate(s) with the new CA" 240
@@ -239,12 +252,14 @@ check "finish asks for a typed confirmation" "Type 'finish' to confirm"
 keys -l finish
 keys Tab
 keys Enter
-check "finish asks the new CA's passphrase" "Passphrase for the new CA 'tmux-test-ca (id "
+check "finish asks the incoming CA's passphrase" "Passphrase for the incoming CA 'tmux-test-ca' ("
 keys -l "$new_passphrase"
 keys Enter
 check "the rotation finishes" "Rotation finished: the new CA is the only one trusted" 240
 keys Escape
-check "the phase is stable again" "Rotation phase stable"
+check "the phase is stable again" "Rotation phase stable · the last rotation finished on"
+keys End
+check "the ended rotation's checklist can be scrolled to its end" "8. next step"
 
 reissued="$work/reissued"
 new_ca=$(grep -l . "$home"/cas/*/ca.crt | while read -r cert; do

@@ -1,7 +1,7 @@
 //! `airlock review` and `airlock sign`.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use airlock::Error;
@@ -9,17 +9,19 @@ use airlock::ops::{self, ReviewReport, SignRequest};
 use airlock::policy::Verdict;
 use clap::Args;
 
+use super::confirm::{self, Answer, Confirmation, Plan};
 use super::{Global, PromptUnlock, output, with_context};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// Folder of CSRs (PEM, DER) and `CertificateSigningRequest` objects (YAML, JSON)
-    #[arg(value_name = "INTAKE_DIR")]
+    /// A folder of CSRs (PEM, DER) and CertificateSigningRequest objects (YAML, JSON), or
+    /// one such file
+    #[arg(value_name = "INTAKE")]
     intake: PathBuf,
     /// Lifetime to request, in days (capped by the profile)
     #[arg(long)]
     days: Option<u32>,
-    /// `kubectl get clusterrolebindings,rolebindings -A -o yaml`: show the bindings each
+    /// 'kubectl get clusterrolebindings,rolebindings -A -o yaml': show the bindings each
     /// identity would match
     #[arg(long, value_name = "FILE")]
     rbac_snapshot: Option<PathBuf>,
@@ -27,8 +29,9 @@ pub struct ReviewArgs {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Folder of CSRs (PEM, DER) and `CertificateSigningRequest` objects (YAML, JSON)
-    #[arg(value_name = "INTAKE_DIR")]
+    /// A folder of CSRs (PEM, DER) and CertificateSigningRequest objects (YAML, JSON), or
+    /// one such file
+    #[arg(value_name = "INTAKE")]
     intake: PathBuf,
     /// Folder for the certificates, report.json and SHA256SUMS (created if missing)
     #[arg(long, value_name = "OUT_DIR")]
@@ -40,10 +43,13 @@ pub struct SignArgs {
     /// 'airlock review' printed and the requester confirmed)
     #[arg(long, value_name = "DIGEST")]
     expect_digest: Option<String>,
+    /// Sign without showing the review and asking for the batch digest (runbooks)
+    #[arg(long)]
+    yes: bool,
 }
 
 pub fn review(global: &Global, args: &ReviewArgs) -> Result<ExitCode, Error> {
-    let session = global.open()?;
+    let session = global.open_reader()?;
     if let Some(drift) = session.policy_drift() {
         output::policy_drift(&drift);
     }
@@ -57,23 +63,49 @@ pub fn review(global: &Global, args: &ReviewArgs) -> Result<ExitCode, Error> {
     if global.json {
         output::json(&report)?;
     } else {
-        print_review(&report);
+        print_review_with(&report, signing_ca_line(session.state()).as_deref());
     }
-    Ok(ExitCode::SUCCESS)
+    // One rule with sign (item 12 of issue 10): 3 when an input is rejected.
+    Ok(if report.rejected > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
+    confirm::require_terminal_or_yes(args.yes)?;
+    let mut session = global.open()?;
+    if let Some(drift) = session.policy_drift() {
+        output::policy_drift(&drift);
+    }
+    // Unless --yes: the review is shown and its digest typed before the passphrase is
+    // asked (item 9 of issue 10); the core then signs that batch or nothing.
+    let (unlock, expect_digest) = if args.yes {
+        (
+            PromptUnlock::new(global, session.state()),
+            args.expect_digest.clone(),
+        )
+    } else {
+        let review = ops::review(&session, &args.intake, args.days, super::now())?;
+        let plan = sign_plan(session.state(), &review, &args.out);
+        let pinned = args
+            .expect_digest
+            .clone()
+            .unwrap_or_else(|| review.digest.clone());
+        (
+            PromptUnlock::confirming(global, session.state(), Confirmation::new(plan, false)),
+            Some(pinned),
+        )
+    };
     let request = SignRequest {
         intake: args.intake.clone(),
         out: args.out.clone(),
         days: args.days,
         only: None,
-        expect_digest: args.expect_digest.clone(),
+        expect_digest,
     };
-    let mut session = global.open()?;
-    if let Some(drift) = session.policy_drift() {
-        output::policy_drift(&drift);
-    }
+    let signer = signing_ca_line(session.state());
     let show_progress = !global.json && std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {
         if show_progress && (done == total || done.is_multiple_of(16)) {
@@ -87,7 +119,6 @@ pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
             let _ = std::io::stderr().flush();
         }
     };
-    let unlock = PromptUnlock(global);
     let report =
         with_context(|context| ops::sign(&mut session, &request, &unlock, context, &progress))?;
     if show_progress && report.newly_signed > 0 {
@@ -96,7 +127,7 @@ pub fn sign(global: &Global, args: &SignArgs) -> Result<ExitCode, Error> {
     if global.json {
         output::json(&report)?;
     } else {
-        print_review(&report.review);
+        print_review_with(&report.review, signer.as_deref());
         println!();
         println!(
             "Signed {} new certificate(s); {} handed back from an earlier run; {} rejected.",
@@ -141,11 +172,11 @@ fn cell(text: &str, width: usize) -> String {
 }
 
 /// One line per item: the verdict table, details follow below it.
-fn print_table(report: &ReviewReport) {
-    println!(
+fn table_lines(report: &ReviewReport) -> Vec<String> {
+    let mut lines = vec![format!(
         "{:<7} {:<20} {:<14} {:<16} {:<11} {:>4} PROFILE",
         "VERDICT", "INPUT", "USER", "GROUPS", "KEY", "DAYS"
-    );
+    )];
     for item in &report.items {
         let verdict = match item.verdict {
             Verdict::Accepted => "ACCEPT",
@@ -157,7 +188,7 @@ fn print_table(report: &ReviewReport) {
             .filter(|_| accepted)
             .map_or_else(|| "-".to_owned(), |days| days.to_string());
         let profile = item.profile.as_deref().filter(|_| accepted).unwrap_or("-");
-        println!(
+        lines.push(format!(
             "{:<7} {:<20} {:<14} {:<16} {:<11} {:>4} {}",
             verdict,
             cell(&item.input, 20),
@@ -173,18 +204,28 @@ fn print_table(report: &ReviewReport) {
             cell(item.key.as_deref().unwrap_or("-"), 11),
             days,
             profile
-        );
+        ));
     }
+    lines
 }
 
+/// Prints the review: the table, then each item's details and the batch digest.
 pub fn print_review(report: &ReviewReport) {
+    print_review_with(report, None);
+}
+
+/// [`print_review`], naming the signing CA by role and id when `signer` is given.
+fn print_review_with(report: &ReviewReport, signer: Option<&str>) {
     println!("Intake: {}", report.intake.display());
-    match &report.ca {
-        Some(ca) => println!("Signing CA: {ca}"),
-        None => println!("Signing CA: none yet (review only)"),
+    match (signer, &report.ca) {
+        (Some(signer), _) => println!("Signing CA: {signer}"),
+        (None, Some(ca)) => println!("Signing CA: {ca}"),
+        (None, None) => println!("Signing CA: none yet (review only)"),
     }
     println!();
-    print_table(report);
+    for line in table_lines(report) {
+        println!("{line}");
+    }
     println!();
     for item in &report.items {
         let mark = match item.verdict {
@@ -232,4 +273,47 @@ pub fn print_review(report: &ReviewReport) {
         "Batch digest: {}   (read it aloud; the requester compares it)",
         report.digest
     );
+}
+
+/// The CA that signs now, by role and id; during a rotation, says that the incoming CA
+/// signs and the retiring one signs nothing new (item 8 of issue 10).
+fn signing_ca_line(state: &airlock::state::State) -> Option<String> {
+    let ca = state.signing_ca()?;
+    let mut line = confirm::ca_label(state, &ca.certificate.info().id);
+    if let Some(rotation) = state.rotation() {
+        line = format!(
+            "{line}, during the rotation (phase {}); the {} signs nothing new",
+            airlock::rotation::phase_name(rotation.phase),
+            confirm::ca_label(state, &rotation.old)
+        );
+    }
+    Some(line)
+}
+
+/// What `sign` will do: the review table, the signing CA, the digest to type.
+fn sign_plan(state: &airlock::state::State, review: &ReviewReport, out: &Path) -> Plan {
+    let signer = signing_ca_line(state).unwrap_or_else(|| "none".to_owned());
+    let mut plan = Plan::new(format!(
+        "Sign {} accepted item(s) of '{}' into '{}'",
+        review.accepted,
+        review.intake.display(),
+        out.display()
+    ));
+    plan.lines.extend(table_lines(review));
+    plan.lines.push(format!(
+        "{} accepted, {} rejected (rejected items are not signed)",
+        review.accepted, review.rejected
+    ));
+    plan.lines.push(format!(
+        "Unlocks: the {signer} (its passphrase is asked next)"
+    ));
+    plan.lines.push(format!(
+        "Batch digest: {} (the requester reads the same)",
+        review.digest
+    ));
+    plan.answer = Answer::Text {
+        text: review.digest.clone(),
+        what: "the batch digest",
+    };
+    plan
 }

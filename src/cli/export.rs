@@ -32,7 +32,8 @@ pub struct KubeconfigArgs {
     /// Where to write the kubeconfig (mode 0600; never overwritten)
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// CA of the API server's serving certificate [default: the CAs the client bundle trusts]
+    /// CA of the API server's serving certificate [default: the client-CA bundle, allowed
+    /// only when the home's CA was imported from kubeadm]
     #[arg(long, value_name = "FILE")]
     cluster_ca: Option<PathBuf>,
     /// The user's private key, to embed [default: a client-key path to fill in]
@@ -92,7 +93,7 @@ pub fn run(global: &Global, command: &ExportCommand) -> Result<ExitCode, Error> 
                         Error::Refused(format!("cannot read '{}': {error}", path.display()))
                     })
             };
-            let session = global.open()?;
+            let session = global.open_reader()?;
             let request = KubeconfigRequest {
                 serial: args.serial.clone(),
                 server: args.server.clone(),
@@ -111,6 +112,11 @@ pub fn run(global: &Global, command: &ExportCommand) -> Result<ExitCode, Error> 
                 output::json(&serde_json::json!({ "kubeconfig": args.out }))?;
             } else {
                 println!("kubeconfig written: {}", args.out.display());
+                if args.cluster_ca.is_none() {
+                    println!(
+                        "Its certificate-authority-data is this home's client-CA bundle (from kubeadm's cluster CA): right only if that CA signed the API server's certificate; otherwise export again with --cluster-ca FILE."
+                    );
+                }
                 if args.client_key.is_none() {
                     println!(
                         "It names the client key by path (client-key): point it at the user's private key file."
@@ -128,14 +134,25 @@ pub fn run(global: &Global, command: &ExportCommand) -> Result<ExitCode, Error> 
                 .map_err(|reason| {
                 Error::Refused(format!("cannot write the binding: {reason}"))
             })?;
-            print!("{text}");
+            print_object(global, &text)?;
         }
         ExportCommand::AuditPolicy => {
-            let session = global.open()?;
-            print!("{}", ops::audit_policy(&session, super::now())?);
+            let session = global.open_reader()?;
+            print_object(global, &ops::audit_policy(&session, super::now())?)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a Kubernetes object: as written (YAML), or as JSON with --json (item 11 of
+/// issue 10: --json means JSON for everything a command prints).
+fn print_object(global: &Global, yaml: &str) -> Result<(), Error> {
+    if global.json {
+        output::json(&output::yaml_as_json(yaml)?)
+    } else {
+        print!("{yaml}");
+        Ok(())
+    }
 }
 
 pub fn issue(global: &Global, args: &IssueArgs) -> Result<ExitCode, Error> {
@@ -148,7 +165,7 @@ pub fn issue(global: &Global, args: &IssueArgs) -> Result<ExitCode, Error> {
         server: args.server.clone(),
         days: args.days,
     };
-    let unlock = PromptUnlock(global);
+    let unlock = PromptUnlock::new(global, session.state());
     let report = with_context(|context| ops::issue(&mut session, &request, &unlock, context))?;
     if global.json {
         output::json(&report)?;

@@ -9,6 +9,7 @@ use airlock::ops::{self, ListFilter, RenewRequest, RevokeRequest, Selection};
 use airlock::revocation_reason::RevocationReason;
 use clap::Args;
 
+use super::confirm::{self, Confirmation, Plan};
 use super::{Global, PromptUnlock, output, with_context};
 
 #[derive(Debug, Args)]
@@ -46,6 +47,9 @@ pub struct RenewCaArgs {
     /// New lifetime of the CA certificate, in days
     #[arg(long, default_value_t = airlock::ca::DEFAULT_CA_DAYS)]
     days: u32,
+    /// Renew without showing the plan and asking to type 'yes' (runbooks)
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -57,8 +61,8 @@ pub struct RevokeArgs {
     /// Revoke every active certificate of this user
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
-    /// Why: an RFC 5280 reason code, optionally followed by free text: `CODE` or
-    /// `"CODE: text"`. CODE is one of unspecified, keyCompromise, affiliationChanged,
+    /// Why: an RFC 5280 reason code, optionally followed by free text: 'CODE' or
+    /// 'CODE: text'. CODE is one of unspecified, keyCompromise, affiliationChanged,
     /// superseded, cessationOfOperation, privilegeWithdrawn (kebab-case and any letter
     /// case accepted). The ledger keeps both; the CRL carries the code
     #[arg(long, value_name = "TEXT")]
@@ -66,13 +70,16 @@ pub struct RevokeArgs {
     /// Where to write the CRL and the RBAC script [default: revocations/ in the home]
     #[arg(long, value_name = "OUT_DIR")]
     out: Option<PathBuf>,
-    /// `kubectl get clusterrolebindings,rolebindings -A -o yaml`, to find the bindings to delete
+    /// 'kubectl get clusterrolebindings,rolebindings -A -o yaml', to find the bindings to delete
     #[arg(long, value_name = "FILE")]
     rbac_snapshot: Option<PathBuf>,
+    /// Revoke without showing the plan and asking to type 'yes' (runbooks)
+    #[arg(long)]
+    yes: bool,
 }
 
 pub fn list(global: &Global, args: &ListArgs) -> Result<ExitCode, Error> {
-    let session = global.open()?;
+    let session = global.open_reader()?;
     let filter = ListFilter {
         expiring_within: args.expiring_within,
         revoked: args.revoked,
@@ -120,11 +127,13 @@ pub fn renew(global: &Global, args: &RenewArgs) -> Result<ExitCode, Error> {
         out: args.out.clone(),
         days: args.days,
     };
-    let unlock = PromptUnlock(global);
+    let unlock = PromptUnlock::new(global, session.state());
     let report =
         with_context(|context| ops::renew(&mut session, &request, &unlock, context, &|_, _| {}))?;
     if global.json {
         output::json(&report)?;
+    } else if report.report.issued.is_empty() && report.report.rejected.is_empty() {
+        println!("Nothing to renew: no active certificate matches; nothing was signed or written.");
     } else {
         println!(
             "Renewed {} certificate(s); {} handed back from an earlier run; {} refused.",
@@ -155,8 +164,11 @@ pub fn renew(global: &Global, args: &RenewArgs) -> Result<ExitCode, Error> {
 }
 
 pub fn renew_ca(global: &Global, args: &RenewCaArgs) -> Result<ExitCode, Error> {
+    confirm::require_terminal_or_yes(args.yes)?;
     let mut session = global.open()?;
-    let unlock = PromptUnlock(global);
+    let plan = renew_ca_plan(session.state(), args.days);
+    let unlock =
+        PromptUnlock::confirming(global, session.state(), Confirmation::new(plan, args.yes));
     let report = with_context(|context| ops::renew_ca(&mut session, args.days, &unlock, context))?;
     if global.json {
         output::json(&report)?;
@@ -193,6 +205,7 @@ pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
         (None, None) => return Err(Error::Refused("give --serial or --user".to_owned())),
     };
     let reason: RevocationReason = args.reason.parse()?;
+    confirm::require_terminal_or_yes(args.yes)?;
     let rbac_snapshot = args
         .rbac_snapshot
         .as_deref()
@@ -205,7 +218,9 @@ pub fn revoke(global: &Global, args: &RevokeArgs) -> Result<ExitCode, Error> {
         out: args.out.clone(),
         rbac_snapshot,
     };
-    let unlock = PromptUnlock(global);
+    let plan = revoke_plan(session.state(), &request);
+    let unlock =
+        PromptUnlock::confirming(global, session.state(), Confirmation::new(plan, args.yes));
     let report = with_context(|context| ops::revoke(&mut session, &request, &unlock, context))?;
     if global.json {
         output::json(&report)?;
@@ -262,4 +277,77 @@ fn print_rbac_plan(plan: &RbacPlan) {
     for line in &plan.remaining {
         println!("  - {line}");
     }
+}
+
+/// What `renew-ca` will do (item 9 of issue 10).
+fn renew_ca_plan(state: &airlock::state::State, days: u32) -> Plan {
+    let until = super::now() + time::Duration::days(i64::from(days));
+    let ca = state.active_ca().map_or_else(
+        || "active CA (none)".to_owned(),
+        |ca| confirm::ca_label(state, &ca.certificate.info().id),
+    );
+    Plan::new(format!("Renew the {ca}"))
+        .line(format!(
+            "New CA certificate: same key and subject, valid {days} days, until about {}",
+            output::day(until)
+        ))
+        .line("Certificates it issued stay valid; the renewed ca.crt and bundle must be deployed")
+        .line(format!("Unlocks: the {ca} (its passphrase is asked next)"))
+}
+
+/// What `revoke` will do: the certificates the ledger holds for the selection, and the
+/// other unexpired certificates over their keys, which go with them (the core decides
+/// and refuses what it cannot do; this is shown to be confirmed).
+fn revoke_plan(state: &airlock::state::State, request: &RevokeRequest) -> Plan {
+    let now = super::now();
+    let usable = |cert: &&airlock::state::CertIssued| {
+        cert.not_after_time() > now && state.revocation(&cert.serial).is_none()
+    };
+    let mut targets: Vec<&airlock::state::CertIssued> = match &request.selection {
+        Selection::Serial(serial) => state.certificate(serial).into_iter().collect(),
+        Selection::User(user) => state
+            .issued()
+            .iter()
+            .filter(usable)
+            .filter(|cert| cert.user == *user)
+            .collect(),
+        Selection::ExpiringWithin(_) => Vec::new(),
+    };
+    let same_key: Vec<&airlock::state::CertIssued> = targets
+        .iter()
+        .flat_map(|cert| state.unexpired_for_key(&cert.key_sha256, now))
+        .filter(|cert| state.revocation(&cert.serial).is_none())
+        .collect();
+    let chosen = targets.len();
+    for cert in same_key {
+        if !targets.iter().any(|target| target.serial == cert.serial) {
+            targets.push(cert);
+        }
+    }
+    let mut plan = Plan::new(format!(
+        "Revoke {} certificate(s), reason '{}'",
+        targets.len(),
+        airlock::text::inert(&request.reason.to_string(), 200)
+    ));
+    for (index, cert) in targets.iter().enumerate() {
+        plan.lines.push(format!(
+            "serial {} user '{}' until {} (issued by the {}){}",
+            cert.serial,
+            airlock::text::name(&cert.user),
+            cert.not_after.get(..10).unwrap_or(&cert.not_after),
+            confirm::ca_label(state, &cert.ca),
+            if index >= chosen {
+                ", same key: it goes with it"
+            } else {
+                ""
+            }
+        ));
+    }
+    plan.lines.push(
+        "Writes: the ledger entries, a CRL signed by each issuing CA, the RBAC revocation script"
+            .to_owned(),
+    );
+    plan.lines
+        .push("Unlocks: each issuing CA (its passphrase is asked next, naming it)".to_owned());
+    plan
 }

@@ -14,6 +14,19 @@ pub fn json<T: Serialize>(report: &T) -> Result<(), Error> {
     Ok(())
 }
 
+/// Prints an error as `{"error": ..., "hint": ...}` on stdout: what `--json` prints
+/// instead of a report when the command fails. serde_json escapes every control
+/// character, so text from the media reaches no terminal raw.
+pub fn error_json(message: &str, hint: Option<&str>) {
+    println!("{}", serde_json::json!({ "error": message, "hint": hint }));
+}
+
+/// The JSON form of a Kubernetes object airlock wrote as YAML (kubectl takes either).
+pub fn yaml_as_json(yaml: &str) -> Result<serde_json::Value, Error> {
+    serde_saphyr::from_str(yaml)
+        .map_err(|error| Error::Refused(format!("cannot turn the YAML into JSON: {error}")))
+}
+
 /// Whether stdout may carry ANSI colour.
 pub fn color_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())

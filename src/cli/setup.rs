@@ -51,6 +51,7 @@ pub fn init(global: &Global, args: &InitArgs) -> Result<ExitCode, Error> {
         },
         work_factor: args.scrypt_work_factor,
     };
+    announce_default_home(global)?;
     let mut session = global.open_session(true)?;
     let passphrase = global.new_passphrase()?;
     let report = with_context(|context| ops::init(&mut session, &request, &passphrase, context))?;
@@ -79,6 +80,7 @@ pub fn import(global: &Global, args: &ImportArgs) -> Result<ExitCode, Error> {
         },
         work_factor: args.scrypt_work_factor,
     };
+    announce_default_home(global)?;
     let mut session = global.open_session(true)?;
     // Check everything that needs no passphrase before asking for one.
     airlock::ca::import(&request.cert, &request.key, super::now())?;
@@ -96,6 +98,18 @@ pub fn import(global: &Global, args: &ImportArgs) -> Result<ExitCode, Error> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says where the home will be made when no --home or `AIRLOCK_HOME` chose it (item 16
+/// of issue 10): the default is easy to forget, and a CA home is hard to move later.
+fn announce_default_home(global: &Global) -> Result<(), Error> {
+    if global.home_is_default() {
+        eprintln!(
+            "No --home or AIRLOCK_HOME given: the CA home is the default, '{}'",
+            airlock::text::name(&global.home_path()?.to_string_lossy())
+        );
+    }
+    Ok(())
 }
 
 fn print_ca(global: &Global, report: &CaReport, verb: &str) -> Result<(), Error> {

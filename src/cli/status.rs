@@ -8,10 +8,17 @@ use airlock::ops;
 use super::{Global, output};
 
 pub fn run(global: &Global) -> Result<ExitCode, Error> {
-    let session = global.open()?;
+    let session = global.open_reader()?;
     let report = ops::status(&session, super::now());
     if global.json {
-        output::json(&report)?;
+        // The process hardening belongs to this process, not to the home: the front end
+        // adds it beside the report, as the text form prints it last.
+        let mut value = serde_json::to_value(&report)
+            .map_err(|error| Error::Refused(format!("cannot encode the report: {error}")))?;
+        if let serde_json::Value::Object(fields) = &mut value {
+            fields.insert("process".to_owned(), serde_json::json!(global.hardening));
+        }
+        output::json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!("CA home: {}", report.home.display());

@@ -7,9 +7,13 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+// kubectl's schema (k8s.io/client-go/tools/clientcmd/api/v1): `apiVersion` is camel case
+// while every other key of a kubeconfig is kebab case (`current-context`,
+// `certificate-authority-data`); a kubeconfig with `api-version` loses its version.
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
 struct Kubeconfig<'a> {
+    #[serde(rename = "apiVersion")]
     api_version: &'static str,
     kind: &'static str,
     clusters: Vec<Named<'a, ClusterEntry>>,

@@ -114,17 +114,22 @@ enum Opener {
     Openat,
 }
 
-/// An intake folder opened once. Everything below it is reached through its descriptor,
-/// never through its path again.
+/// An intake folder opened once, or a single intake file: its folder opened once and
+/// only its name read. Everything is reached through the folder's descriptor, never
+/// through a path again.
 #[derive(Debug)]
 pub struct IntakeFolder {
     descriptor: OwnedFd,
     path: PathBuf,
+    /// The one entry read, when the intake given was a file rather than a folder.
+    only: Option<OsString>,
 }
 
 impl IntakeFolder {
-    /// Opens `path` as the intake folder. The folder itself must not be a symbolic link;
-    /// the components above it are resolved by the kernel, once.
+    /// Opens `path` as the intake: a folder, whose entries are read, or a single file,
+    /// read as the one entry of its folder under the same rules (no symbolic link, a
+    /// regular file, one link). `path` itself must not be a symbolic link; the
+    /// components above it are resolved by the kernel, once.
     pub fn open(path: &Path) -> Result<Self, IntakeError> {
         let folder_error = |reason: String| IntakeError::Folder {
             path: path.to_path_buf(),
@@ -134,21 +139,49 @@ impl IntakeFolder {
         // resolve a final symbolic link in spite of O_NOFOLLOW.
         let normal: PathBuf = path.components().collect();
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let descriptor = rustix::fs::open(&normal, flags, Mode::empty()).map_err(|errno| {
-            let is_link = std::fs::symlink_metadata(&normal)
-                .is_ok_and(|metadata| metadata.file_type().is_symlink());
-            folder_error(match errno {
-                Errno::LOOP | Errno::NOTDIR if is_link => {
-                    "it is a symbolic link; give the folder itself, not a link to it".to_owned()
-                }
-                Errno::NOTDIR => "not a folder".to_owned(),
-                other => io::Error::from(other).to_string(),
-            })
-        })?;
-        Ok(Self {
-            descriptor,
-            path: path.to_path_buf(),
-        })
+        let is_link = || {
+            std::fs::symlink_metadata(&normal)
+                .is_ok_and(|metadata| metadata.file_type().is_symlink())
+        };
+        let refusal = |errno: Errno| match errno {
+            Errno::LOOP | Errno::NOTDIR if is_link() => {
+                "it is a symbolic link; give the folder or file itself, not a link to it".to_owned()
+            }
+            Errno::NOTDIR => "not a folder".to_owned(),
+            other => io::Error::from(other).to_string(),
+        };
+        match rustix::fs::open(&normal, flags, Mode::empty()) {
+            Ok(descriptor) => Ok(Self {
+                descriptor,
+                path: path.to_path_buf(),
+                only: None,
+            }),
+            // Not a folder: a single file, read through its own folder's descriptor like
+            // any entry, so the checks on what it is happen in one place.
+            Err(Errno::NOTDIR) if !is_link() => {
+                let (Some(parent), Some(name)) = (normal.parent(), normal.file_name()) else {
+                    return Err(folder_error("not a folder".to_owned()));
+                };
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                let descriptor = rustix::fs::open(parent, flags, Mode::empty())
+                    .map_err(|errno| folder_error(refusal(errno)))?;
+                Ok(Self {
+                    descriptor,
+                    path: path.to_path_buf(),
+                    only: Some(name.to_owned()),
+                })
+            }
+            Err(errno) => Err(folder_error(refusal(errno))),
+        }
+    }
+
+    /// Whether the intake is a single file rather than a folder.
+    pub fn is_single_file(&self) -> bool {
+        self.only.is_some()
     }
 
     /// The path the folder was opened from, as given (for messages only).
@@ -157,8 +190,11 @@ impl IntakeFolder {
     }
 
     /// The names of the folder's entries (`.` and `..` left out), in byte order, read
-    /// through the descriptor. At most [`MAX_FILES`].
+    /// through the descriptor. At most [`MAX_FILES`]. For a single file, its name alone.
     pub fn names(&self) -> Result<Vec<OsString>, IntakeError> {
+        if let Some(only) = &self.only {
+            return Ok(vec![only.clone()]);
+        }
         let folder_error = |errno: Errno| IntakeError::Folder {
             path: self.path.clone(),
             reason: io::Error::from(errno).to_string(),
@@ -406,5 +442,28 @@ mod tests {
         assert_eq!(names, [OsString::from("a.csr"), OsString::from("link.csr")]);
         assert_eq!(folder.regular_size(OsStr::new("a.csr")), Some(6));
         assert_eq!(folder.regular_size(OsStr::new("link.csr")), None);
+    }
+
+    /// Item 14 of issue 10: a single file is an intake of one entry, read under the
+    /// folder's rules; a link given as the file is refused like a link to a folder.
+    #[test]
+    fn a_single_file_is_read_as_the_one_entry_of_its_folder() {
+        let (dir, folder) = fixture();
+        let single = IntakeFolder::open(&folder.path().join("a.csr")).expect("open a file");
+        assert!(single.is_single_file());
+        assert_eq!(single.names().expect("names"), [OsString::from("a.csr")]);
+        assert_eq!(single.read(OsStr::new("a.csr")).expect("read"), b"inside");
+        let refused = IntakeFolder::open(&folder.path().join("link.csr"));
+        assert!(
+            matches!(&refused, Err(IntakeError::Folder { reason, .. }) if reason.contains("symbolic link")),
+            "{refused:?}"
+        );
+        std::fs::hard_link(dir.path().join("outside"), folder.path().join("hard.csr"))
+            .expect("hard link");
+        let hard = IntakeFolder::open(&folder.path().join("hard.csr")).expect("open");
+        assert!(matches!(
+            hard.read(OsStr::new("hard.csr")),
+            Err(EntryError::HardLinked { links: 2 })
+        ));
     }
 }

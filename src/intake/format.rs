@@ -208,11 +208,37 @@ fn yaml_options() -> serde_saphyr::Options {
 fn parse_yaml(text: &str) -> Result<Vec<Option<KubeObject>>, String> {
     serde_saphyr::from_str_multiple_with_options::<Option<KubeObject>, _>(text, yaml_options())
         .map_err(|error| {
+            // A breached budget is said in words, not as the parser's struct.
+            let text = error.to_string();
+            if text.contains("budget breached") {
+                return format!("the YAML {}", budget_words(&text));
+            }
             format!(
                 "not a Kubernetes object in YAML: {}",
-                crate::text::inert(&without_quoted_values(&error.to_string()), 160)
+                crate::text::inert(&without_quoted_values(&text), 160)
             )
         })
+}
+
+/// Which bound of [`yaml_options`] a YAML file broke, in words (issue 10, item 15).
+fn budget_words(text: &str) -> &'static str {
+    let bounds = [
+        ("AliasAnchorRatio", "repeats too much through its aliases"),
+        ("Aliases", "uses too many aliases (at most 16)"),
+        ("Anchors", "defines too many anchors (at most 16)"),
+        ("Depth", "nests too deep (at most 32 levels)"),
+        ("Documents", "holds too many documents"),
+        ("Nodes", "holds too many nodes"),
+        ("MergeKeys", "uses too many merge keys"),
+        ("Events", "is too large to read"),
+        ("ScalarBytes", "holds too much text"),
+        ("CommentBytes", "holds too many comments"),
+        ("InputBytes", "is too large to read"),
+    ];
+    bounds
+        .iter()
+        .find(|(variant, _)| text.contains(variant))
+        .map_or("is larger than airlock reads", |(_, words)| words)
 }
 
 /// Whether `text` reads as YAML whose documents include a mapping or a sequence. A PEM

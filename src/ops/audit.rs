@@ -6,17 +6,17 @@ use crate::Error;
 use crate::home::Home;
 use crate::ledger::{self, Entry, Verification};
 
-/// Verifies every line, link and seal of the home's ledger. Takes the home lock so that
-/// no append is half-seen, and writes nothing (a torn tail is reported, not repaired).
+/// Verifies every line, link and seal of the home's ledger. Takes the home's shared lock so
+/// that no append is half-seen, and writes nothing (a torn tail is reported, not repaired).
 pub fn audit_verify(root: &Path) -> Result<Verification, Error> {
-    let home = Home::open_existing(root)?;
+    let home = Home::open_reader(root)?;
     refuse_without_ledger(&home)?;
     Ok(ledger::verify_file(&home.ledger_path())?)
 }
 
 /// Every entry of the ledger, each line's own hash checked.
 pub fn audit_show(root: &Path) -> Result<Vec<Entry>, Error> {
-    let home = Home::open_existing(root)?;
+    let home = Home::open_reader(root)?;
     refuse_without_ledger(&home)?;
     Ok(ledger::read_entries(&home.ledger_path())?)
 }

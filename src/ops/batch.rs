@@ -396,8 +396,10 @@ pub(crate) fn record_issuance(
     Ok(())
 }
 
-/// Creates OUT if needed and refuses an OUT that is the intake folder, or that is the
-/// home or inside it (checked before anything is created, so nothing lands in the home).
+/// Refuses an OUT that is the intake folder, or that is the home or inside it, or that
+/// exists and is not a folder. Creates nothing: OUT is made by [`create_out_folder`] only
+/// once the act is certain to proceed (the key unlocked, the ledger committed), so that a
+/// wrong passphrase, a refusal or an interrupted prompt leaves no empty folder behind.
 ///
 /// An intake folder inside the home is not refused: airlock only reads it, as untrusted
 /// input wherever it lies, and writes nothing there.
@@ -407,11 +409,19 @@ pub(crate) fn check_out_folder(
     out: &Path,
 ) -> Result<(), Error> {
     home.check_outside(out)?;
-    crate::home::create_private_dir(out)?;
-    // Checked again once it exists: a symbolic link created meanwhile is resolved now.
-    home.check_outside(out)?;
+    if let Ok(metadata) = std::fs::metadata(out)
+        && !metadata.is_dir()
+    {
+        return Err(Error::Refused(format!(
+            "output folder '{}' exists and is not a folder",
+            out.display()
+        )));
+    }
     let Some(intake) = intake else { return Ok(()) };
-    let same = match (std::fs::canonicalize(intake), std::fs::canonicalize(out)) {
+    let same = match (
+        std::fs::canonicalize(intake),
+        crate::home::resolve_planned(out),
+    ) {
         (Ok(intake), Ok(out)) => intake == out,
         _ => false,
     };
@@ -420,6 +430,16 @@ pub(crate) fn check_out_folder(
             "the output folder must differ from the intake folder".to_owned(),
         ));
     }
+    Ok(())
+}
+
+/// Creates OUT (mode 0700) if needed, just before the first file is written into it,
+/// and checks again that it is outside the home: a symbolic link made since
+/// [`check_out_folder`] is resolved now.
+pub(crate) fn create_out_folder(home: &crate::home::Home, out: &Path) -> Result<(), Error> {
+    home.check_outside(out)?;
+    crate::home::create_private_dir(out)?;
+    home.check_outside(out)?;
     Ok(())
 }
 
@@ -515,6 +535,7 @@ fn output_files(
                 .collect(),
             not_after: record.not_after.clone(),
             cert: cert_name,
+            duplicate_of: approved.duplicate_of().map(|_| first.input().to_owned()),
         });
     }
     Ok((files, issued))
@@ -647,6 +668,7 @@ pub(crate) fn write_batch_outputs(
     let (summaries, certificates): (Vec<_>, Vec<_>) = to_write
         .into_iter()
         .partition(|(name, _)| *name == "report.json" || *name == "SHA256SUMS");
+    create_out_folder(session.home(), out)?;
     crate::home::write_new_many(out, &certificates)?;
     crate::home::write_new_many(out, &summaries)?;
     let written = certificates

@@ -7,9 +7,10 @@ use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::batch::{check_out_folder, record_issuance};
+use super::batch::{check_out_folder, create_out_folder, record_issuance};
 use super::{Context, Session, Unlock};
 use crate::Error;
+use crate::export::ExportError;
 use crate::export::kube::{self, ClientKey};
 use crate::home::write_new;
 use crate::policy::{self, Judge};
@@ -64,13 +65,7 @@ pub fn kubeconfig(session: &Session, request: &KubeconfigRequest) -> Result<Stri
             crate::text::name(&revoked.reason)
         )));
     }
-    let cluster_ca = match &request.cluster_ca_pem {
-        Some(pem) => {
-            check_certificates(pem)?;
-            pem.clone()
-        }
-        None => crate::rotation::bundle_pem(&session.state().trusted_cas(), false),
-    };
+    // The key first: a key that is not the certificate's is the more specific mistake.
     let path_hint = format!("{}.key", crate::intake::sanitize(&cert.user));
     let key = match &request.client_key_pem {
         Some(pem) => {
@@ -79,7 +74,24 @@ pub fn kubeconfig(session: &Session, request: &KubeconfigRequest) -> Result<Stri
         }
         None => ClientKey::Path(&path_hint),
     };
-    kube::kubeconfig(
+    let (cluster_ca, header) = if let Some(pem) = &request.cluster_ca_pem {
+        check_certificates(pem)?;
+        (pem.clone(), String::new())
+    } else {
+        let kubeadm = kubeadm_ca(session)?;
+        let header = format!(
+            "# certificate-authority-data is this airlock home's client-CA bundle (CA '{}', {}, imported).\n\
+                 # It is right only because that CA (kubeadm's cluster CA) also signed the API server's\n\
+                 # serving certificate; if the API server's certificate comes from another CA, export\n\
+                 # again with that CA.\n",
+            kubeadm.common_name, kubeadm.id
+        );
+        (
+            crate::rotation::bundle_pem(&session.state().trusted_cas(), false),
+            header,
+        )
+    };
+    let body = kube::kubeconfig(
         &request.cluster_name,
         &cert.user,
         &request.server,
@@ -87,7 +99,34 @@ pub fn kubeconfig(session: &Session, request: &KubeconfigRequest) -> Result<Stri
         &cert.cert,
         &key,
     )
-    .map_err(|reason| Error::Refused(format!("cannot write the kubeconfig: {reason}")))
+    .map_err(|reason| Error::Refused(format!("cannot write the kubeconfig: {reason}")))?;
+    Ok(header + &body)
+}
+
+/// The trusted CA (or the CA it renews) that came from kubeadm, whose bundle may stand for
+/// the API server's CA in a kubeconfig. A CA generated here signed no API server: then
+/// [`ExportError::ClusterCaNeeded`], naming the CA that signs now.
+fn kubeadm_ca(session: &Session) -> Result<crate::ca::CaInfo, Error> {
+    let state = session.state();
+    let imported = state.trusted_cas().into_iter().find_map(|trusted| {
+        state
+            .lineage(&trusted.certificate.info().id)
+            .iter()
+            .filter_map(|id| state.ca(id))
+            .any(|record| record.origin == "imported")
+            .then(|| trusted.certificate.info().clone())
+    });
+    if let Some(info) = imported {
+        return Ok(info);
+    }
+    let signing = state
+        .signing_ca()
+        .or_else(|| state.trusted_cas().first().copied());
+    Err(ExportError::ClusterCaNeeded {
+        ca: signing.map_or_else(String::new, |ca| ca.certificate.info().common_name.clone()),
+        origin: signing.map_or_else(|| "no CA".to_owned(), |ca| ca.origin.clone()),
+    }
+    .into())
 }
 
 fn check_key_matches(key_pem: &str, cert_pem: &str) -> Result<(), Error> {
@@ -124,29 +163,56 @@ fn check_certificates(pem_text: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// An `audit.k8s.io/v1` Policy logging every user airlock issued an unexpired,
-/// unrevoked certificate to, at Metadata level.
+/// An `audit.k8s.io/v1` Policy logging, at Metadata level, every user airlock issued an
+/// unexpired certificate to under a CA the bundle trusts: revoked certificates included.
+///
+/// Kubernetes checks no CRL: a revoked certificate still authenticates until it expires
+/// (or its CA leaves the bundle), so its user is the one to watch most. The policy says so
+/// in a comment and names those users there (made inert: a comment line cannot be ended
+/// by a user name).
 pub fn audit_policy(session: &Session, now: time::OffsetDateTime) -> Result<String, Error> {
     let state = session.state();
-    let mut users: Vec<String> = state
+    let authenticating: Vec<_> = state
         .issued()
         .iter()
-        .filter(|cert| {
-            cert.not_after_time() > now
-                && state.revocation(&cert.serial).is_none()
-                && state.is_trusted_issuer(&cert.ca)
-        })
+        .filter(|cert| cert.not_after_time() > now && state.is_trusted_issuer(&cert.ca))
+        .collect();
+    let mut users: Vec<String> = authenticating
+        .iter()
         .map(|cert| cert.user.clone())
         .collect();
     users.sort();
     users.dedup();
+    let mut revoked: Vec<String> = authenticating
+        .iter()
+        .filter(|cert| state.revocation(&cert.serial).is_some())
+        .map(|cert| crate::text::name(&cert.user))
+        .collect();
+    revoked.sort();
+    revoked.dedup();
     if users.is_empty() {
         return Err(Error::Refused(
-            "no active certificate: the policy would name no user".to_owned(),
+            "no unexpired certificate: the policy would name no user".to_owned(),
         ));
     }
-    kube::audit_policy(&users)
-        .map_err(|reason| Error::Refused(format!("cannot write the audit policy: {reason}")))
+    let policy = kube::audit_policy(&users)
+        .map_err(|reason| Error::Refused(format!("cannot write the audit policy: {reason}")))?;
+    let mut header = String::from(
+        "# Every user holding an unexpired airlock certificate under a CA the API server trusts.\n",
+    );
+    if !revoked.is_empty() {
+        header.push_str(
+            "# Revoked certificates are included: Kubernetes checks no CRL, so a revoked\n\
+             # certificate still authenticates until it expires or its CA is rotated out.\n\
+             # Watch these users most (revoked, still able to log in):\n",
+        );
+        for user in &revoked {
+            header.push_str("#   ");
+            header.push_str(user);
+            header.push('\n');
+        }
+    }
+    Ok(header + &policy)
 }
 
 /// `airlock issue`.
@@ -273,6 +339,7 @@ pub fn issue(
         age::encrypt(&recipient, plaintext)
             .map_err(|error| Error::Refused(format!("cannot encrypt to the recipient: {error}")))
     };
+    create_out_folder(session.home(), &request.out)?;
     write_new(&cert_file, record.cert.as_bytes())?;
     write_new(&key_file, &encrypt(key_pem.as_bytes())?)?;
     if let (Some(path), Some(server)) = (&kubeconfig_file, &request.server) {

@@ -183,7 +183,8 @@ pub(super) fn selected<'a>(
 }
 
 /// Signs the same subject and key again, with a fresh lifetime under the current policy,
-/// by the CA that signs now. Idempotent per renewed serial.
+/// by the CA that signs now. Idempotent per renewed serial. When nothing matches, the
+/// report is empty and nothing is written, not even the output folder.
 pub fn renew(
     session: &mut Session,
     request: &RenewRequest,
@@ -196,7 +197,6 @@ pub fn renew(
         .signing_ca()
         .map(|ca| ca.certificate.info().id.clone())
         .ok_or_else(|| Error::Refused("this home has no CA yet".to_owned()))?;
-    check_out_folder(session.home(), None, &request.out)?;
     let config = session.policy()?;
     let judge = Judge {
         config: &config,
@@ -225,10 +225,20 @@ pub fn renew(
         }
     }
     if approved.is_empty() && rejected.is_empty() {
-        return Err(Error::Refused(
-            "no active certificate matches: nothing to renew".to_owned(),
-        ));
+        // Nothing to renew is an answer, not a failure (item 12 of issue 10).
+        return Ok(RenewReport {
+            out: request.out.clone(),
+            report: Report {
+                issued: Vec::new(),
+                rejected: Vec::new(),
+                withheld: Vec::new(),
+            },
+            newly_signed: 0,
+            reused: 0,
+            written: Vec::new(),
+        });
     }
+    check_out_folder(session.home(), None, &request.out)?;
     super::batch::make_stems_unique(&mut approved, &serials);
     let to_sign: Vec<(usize, &Approved)> = approved
         .iter()

@@ -174,6 +174,9 @@ pub fn revoke(
     session.ledger.commit()?;
     let script = revocation::script(&records, &rbac);
     let script_path = out.join("revoke-rbac.sh");
+    if request.out.is_some() {
+        super::batch::create_out_folder(session.home(), &out)?;
+    }
     for (path, pem) in &crl_files {
         write_new(path, pem.as_bytes())?;
     }
@@ -208,7 +211,11 @@ fn default_out(session: &Session) -> Result<PathBuf, Error> {
 }
 
 /// A CRL of every revocation of `signer`'s CA, valid 30 days.
-fn sign_crl(session: &Session, signer: &Signer, context: &Context<'_>) -> Result<String, String> {
+pub(super) fn sign_crl(
+    session: &Session,
+    signer: &Signer,
+    context: &Context<'_>,
+) -> Result<String, String> {
     let info = signer.certificate().info();
     let lineage = session.state().lineage(&info.id);
     let revoked_certs = session

@@ -121,10 +121,27 @@ pub enum Action {
     /// Accept the ledger entries after the last seal that another process wrote: the
     /// officer types why; the acceptance is recorded and sealed by the next act.
     AcceptUnsealed,
+    /// Write a kubeconfig for the selected certificate: the API server URL, a cluster CA
+    /// file and the output file.
+    ExportKubeconfig,
     /// A character typed into the focused input.
     Type(char),
-    /// Delete the last character of the focused input.
+    /// Delete the character before the cursor of the focused input.
     Erase,
+    /// Delete the character under the cursor of the focused input.
+    EraseForward,
+    /// Delete the word before the cursor (Ctrl-W).
+    EraseWord,
+    /// Delete everything before the cursor (Ctrl-U).
+    EraseToStart,
+    /// Move the cursor one character left.
+    CursorLeft,
+    /// Move the cursor one character right.
+    CursorRight,
+    /// Move the cursor to the start of the input.
+    CursorStart,
+    /// Move the cursor to the end of the input.
+    CursorEnd,
     /// Complete the path in the path input.
     Complete,
     /// Move the focus to the next button of a dialog.
@@ -133,6 +150,14 @@ pub enum Action {
     Submit,
     /// Close the dialog without acting.
     Cancel,
+    /// The terminal's size, at start and whenever it changes (the rotation screen bounds
+    /// its scrolling by what fits).
+    Resize {
+        /// Columns.
+        width: u16,
+        /// Rows.
+        height: u16,
+    },
     /// The worker reports.
     Work(Box<WorkEvent>),
 }
@@ -161,6 +186,8 @@ pub enum WorkEvent {
     Revoked(Result<Box<Refreshed<RevokeReport>>, Failure>),
     /// The officer's acceptance of unsealed entries was taken by the session.
     Accepted(Result<Box<Refreshed<u64>>, Failure>),
+    /// A kubeconfig was written to this file.
+    Exported(Result<PathBuf, Failure>),
     /// The worker stopped without reporting (it panicked): the home is no longer open.
     Stopped(Failure),
 }

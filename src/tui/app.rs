@@ -63,6 +63,8 @@ pub enum Work {
     Revoking,
     /// Taking the officer's acceptance of unsealed entries.
     Accepting,
+    /// Writing a kubeconfig.
+    Exporting,
 }
 
 impl Work {
@@ -75,6 +77,7 @@ impl Work {
             Self::Rotating(what) => (*what).to_owned(),
             Self::Revoking => "revoking".to_owned(),
             Self::Accepting => "accepting the unsealed entries".to_owned(),
+            Self::Exporting => "writing the kubeconfig".to_owned(),
         }
     }
 }
@@ -108,6 +111,8 @@ pub struct App {
     pub notice: Option<String>,
     /// scrypt work factor protecting a new CA's key (`begin`).
     pub work_factor: u8,
+    /// The terminal's columns and rows, as last reported.
+    pub viewport: (u16, u16),
     /// A folder to review as soon as the work in flight is done, and the notice saying so.
     queued_intake: Option<(PathBuf, String)>,
     jobs: Vec<Job>,
@@ -132,6 +137,7 @@ impl App {
             work: None,
             notice: None,
             work_factor: DEFAULT_WORK_FACTOR,
+            viewport: (80, 24),
             queued_intake: None,
             jobs: Vec::new(),
             quit_when_idle: false,
@@ -215,12 +221,25 @@ impl App {
 
     /// Applies one action: the only way the UI state changes.
     pub fn update(&mut self, action: Action) {
-        if let Action::Work(event) = action {
-            self.on_work(*event);
-            return;
+        match action {
+            Action::Work(event) => {
+                self.on_work(*event);
+                return;
+            }
+            Action::Resize { width, height } => {
+                self.viewport = (width, height);
+                return;
+            }
+            _ => {}
         }
         self.notice = None;
         match self.layers.pop() {
+            // Help over a dialog: the dialog stays, its keys and the global ones shown.
+            Some(layer) if matches!(action, Action::Help) && !matches!(layer, Layer::Help(_)) => {
+                let mode = layer.mode();
+                self.layers.push(layer);
+                self.show_help_for(mode);
+            }
             Some(layer) => self.on_layer(layer, &action),
             None => self.on_screen(action),
         }
@@ -299,6 +318,7 @@ impl App {
             Action::RotateFinish => self.ask_finish(),
             Action::RotateAbort => self.ask_abort(),
             Action::AcceptUnsealed => self.ask_accept_unsealed(),
+            Action::ExportKubeconfig => self.ask_kubeconfig(),
             Action::VerifyLedger => {
                 if self.start(Job::Verify, Work::Verifying) {
                     self.ledger_check = LedgerCheck::Running;
@@ -307,10 +327,18 @@ impl App {
             // Keys of dialogs mean nothing on a screen.
             Action::Type(_)
             | Action::Erase
+            | Action::EraseForward
+            | Action::EraseWord
+            | Action::EraseToStart
+            | Action::CursorLeft
+            | Action::CursorRight
+            | Action::CursorStart
+            | Action::CursorEnd
             | Action::Complete
             | Action::NextFocus
             | Action::Submit
             | Action::Cancel
+            | Action::Resize { .. }
             | Action::Work(_) => {}
         }
     }
@@ -401,6 +429,14 @@ impl App {
                 plan.rbac = (!path.as_os_str().is_empty()).then_some(path);
                 self.confirm_revoke(plan);
             }
+            PathPurpose::KubeconfigClusterCa(mut plan) => {
+                plan.cluster_ca = (!path.as_os_str().is_empty()).then_some(path);
+                self.ask_kubeconfig_out(plan);
+            }
+            PathPurpose::KubeconfigOut(mut plan) => {
+                plan.out = path;
+                self.start_kubeconfig(plan);
+            }
         }
     }
 
@@ -418,6 +454,7 @@ impl App {
             PromptPurpose::ForceReason(plan) => self.force_reason(prompt, plan, &typed),
             PromptPurpose::RevokeReason(plan) => self.revoke_reason(prompt, plan, &typed),
             PromptPurpose::AcceptUnsealed => self.accept_unsealed(prompt, &typed),
+            PromptPurpose::KubeconfigServer(plan) => self.kubeconfig_server(prompt, plan, &typed),
         }
     }
 
@@ -431,6 +468,17 @@ impl App {
     }
 
     fn on_work(&mut self, event: WorkEvent) {
+        // Every act appends to the ledger: what the last verification said is stale until
+        // it runs again (issue 10, item 17).
+        // A refused act wrote nothing: the verification still holds.
+        let acted = matches!(
+            event,
+            WorkEvent::Signed(Ok(_))
+                | WorkEvent::Rotated(Ok(_))
+                | WorkEvent::Renewed(Ok(_))
+                | WorkEvent::Revoked(Ok(_))
+                | WorkEvent::Accepted(Ok(_))
+        );
         match event {
             WorkEvent::Progress { done, total } => {
                 if let Some(Work::Batch { label, .. }) = self.work {
@@ -515,10 +563,20 @@ impl App {
                     Err(failure) => self.fail(failure),
                 }
             }
+            WorkEvent::Exported(result) => {
+                self.work = None;
+                match result {
+                    Ok(path) => self.exported(&path),
+                    Err(failure) => self.fail(failure),
+                }
+            }
             WorkEvent::Stopped(failure) => {
                 self.work = None;
                 self.fail(failure);
             }
+        }
+        if acted {
+            self.reverify();
         }
         if self.quit_when_idle && self.work.is_none() {
             self.quit = true;
@@ -530,6 +588,18 @@ impl App {
                 self.notice = None;
             }
             self.open_intake(folder);
+        }
+    }
+
+    /// Verifies the ledger again after an act, so that the verified line speaks of the
+    /// ledger as it is now (unless airlock is about to quit).
+    fn reverify(&mut self) {
+        if self.quit_when_idle {
+            self.ledger_check = LedgerCheck::Unchecked;
+            return;
+        }
+        if self.start(Job::Verify, Work::Verifying) {
+            self.ledger_check = LedgerCheck::Running;
         }
     }
 
@@ -568,7 +638,7 @@ impl App {
 
     fn ask_quit(&mut self) {
         let Some(work) = &self.work else {
-            self.quit = true;
+            self.ask_quit_unsigned();
             return;
         };
         let body = vec![
@@ -577,6 +647,31 @@ impl App {
         ];
         self.layers.push(Layer::Confirm(
             ConfirmDialog::new("Quit?", body, "Quit when done", None),
+            Pending::Quit,
+        ));
+    }
+
+    /// Quits at once, unless approved items wait unsigned: then asks first (the
+    /// decisions are not kept).
+    fn ask_quit_unsigned(&mut self) {
+        let approved = self.review.counts().approved;
+        if approved == 0 || self.review.signed.is_some() {
+            self.quit = true;
+            return;
+        }
+        let sign = keymap::key_for(Mode::Review, &Action::Sign).unwrap_or_else(|| "s".to_owned());
+        let body = vec![
+            Line::from(format!(
+                "{} approved in the review {} not signed.",
+                text::count(approved, "item"),
+                if approved == 1 { "is" } else { "are" }
+            )),
+            Line::from(format!(
+                "Quitting drops your decisions: nothing is signed. Cancel, then {sign} signs them."
+            )),
+        ];
+        self.layers.push(Layer::Confirm(
+            ConfirmDialog::new("Quit without signing?", body, "Quit", None),
             Pending::Quit,
         ));
     }
@@ -603,9 +698,11 @@ impl App {
                 self.ledger.selected = moved(self.ledger.selected, len, action);
             }
             ScreenId::Rotation => {
-                // The view stops at the last page; the line count bounds it from above.
-                let len = rotation_screen::lines(self).len();
-                self.rotation.scroll = moved(self.rotation.scroll, len, action);
+                // The screen's body is the terminal less the tabs, status and help rows;
+                // the rows it wraps into bound the scroll, so the end can be reached.
+                let (width, height) = self.viewport;
+                let last = rotation_screen::max_scroll(self, width, height.saturating_sub(3));
+                self.rotation.scroll = moved(self.rotation.scroll, last + 1, action);
             }
             ScreenId::Dashboard | ScreenId::Ceremony => {}
         }
@@ -613,9 +710,20 @@ impl App {
 
     fn show_help(&mut self) {
         let mode = self.mode();
+        self.show_help_for(mode);
+    }
+
+    /// The help overlay for `mode`: its keys, then the global ones (which work on the
+    /// screens, so over a dialog they are said to wait until it is closed).
+    fn show_help_for(&mut self, mode: Mode) {
         let mut lines = Vec::new();
         for section in [mode, Mode::Global] {
-            lines.push(Line::styled(section.title().to_owned(), self.theme.title()));
+            let title = if section == Mode::Global && !mode.is_screen() {
+                "Everywhere, once this dialog is closed"
+            } else {
+                section.title()
+            };
+            lines.push(Line::styled(title.to_owned(), self.theme.title()));
             for (key, description) in keymap::entries(section, false) {
                 lines.push(Line::from(format!("  {key:<14} {description}")));
             }
@@ -670,7 +778,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixture::{self, failure, work};
+    use crate::tui::fixture::{self, failure, type_text, work};
 
     #[test]
     fn the_ledger_is_verified_at_start() {
@@ -731,7 +839,7 @@ mod tests {
                 model: Ok(accepted),
             },
         )))));
-        assert!(app.work.is_none());
+        assert_eq!(app.work, Some(Work::Verifying), "verified again");
         assert_eq!(app.model.status.ledger.unvouched_entries, 0);
         assert!(
             app.notice
@@ -804,6 +912,113 @@ mod tests {
         assert!(!app.should_quit(), "the work is still in flight");
         app.update(work(WorkEvent::Verified(Ok(fixture::verification()))));
         assert!(app.should_quit());
+    }
+
+    /// Issue 10, item 17: `q` with approved but unsigned items asks first.
+    #[test]
+    fn quitting_with_approved_unsigned_items_asks_first() {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::Approve);
+        app.update(Action::Quit);
+        assert!(!app.should_quit());
+        let Some(Layer::Confirm(dialog, Pending::Quit)) = app.layers.last() else {
+            panic!("a confirmation, not {:?}", app.layers);
+        };
+        assert_eq!(dialog.title, "Quit without signing?");
+        let body: Vec<String> = dialog.body.iter().map(ToString::to_string).collect();
+        assert!(body[0].contains("1 item approved"), "{body:?}");
+        assert!(body[1].contains("then s signs them"), "{body:?}");
+        // Enter on the default focus stays.
+        app.update(Action::Submit);
+        assert!(!app.should_quit());
+        assert!(app.layers.is_empty());
+        app.update(Action::Quit);
+        app.update(Action::NextFocus);
+        app.update(Action::Submit);
+        assert!(app.should_quit());
+        // Nothing approved, or the batch signed: q quits at once.
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::Quit);
+        assert!(app.should_quit());
+    }
+
+    /// Issue 10, item 17: `?` shows the global keys too, over a dialog as well.
+    #[test]
+    fn help_shows_the_global_keys_over_screens_and_dialogs() {
+        let mut app = fixture::app();
+        app.update(Action::GoTo(ScreenId::Inventory));
+        app.update(Action::Help);
+        let Some(Layer::Help(pager)) = app.layers.last() else {
+            panic!("the help");
+        };
+        let text: Vec<String> = pager.lines.iter().map(ToString::to_string).collect();
+        assert!(text.iter().any(|line| line == "Everywhere"), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|line| line.contains("q/Ctrl-c") && line.ends_with("quit"))
+        );
+        app.update(Action::Cancel);
+        // Over a choice dialog: its keys, and the global ones for after it.
+        app.update(Action::Revoke);
+        assert_eq!(app.mode(), Mode::Choice);
+        app.update(Action::Help);
+        let Some(Layer::Help(pager)) = app.layers.last() else {
+            panic!("the help over the dialog");
+        };
+        let text: Vec<String> = pager.lines.iter().map(ToString::to_string).collect();
+        assert!(text.iter().any(|line| line == "Choice"), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|line| line == "Everywhere, once this dialog is closed")
+        );
+        app.update(Action::Cancel);
+        assert_eq!(app.mode(), Mode::Choice, "the dialog is still there");
+    }
+
+    /// Issue 10, item 17: the verified line is refreshed after every act (it said what
+    /// the ledger was before the act until now).
+    #[test]
+    fn the_ledger_is_verified_again_after_every_act() {
+        let mut app = fixture::reviewing(fixture::app());
+        app.update(Action::ApproveAll);
+        app.update(Action::Sign);
+        app.update(Action::Submit);
+        type_text(&mut app, "sign");
+        app.update(Action::NextFocus);
+        app.update(Action::Submit);
+        type_text(&mut app, "secret");
+        app.update(Action::Submit);
+        let _ = app.take_jobs();
+        app.update(work(WorkEvent::Signed(Ok(Box::new(
+            fixture::sign_outcome(),
+        )))));
+        assert!(matches!(app.take_jobs().as_slice(), [Job::Verify]));
+        assert!(matches!(app.ledger_check, LedgerCheck::Running));
+        let mut after = fixture::verification();
+        after.entries = 12;
+        after.seals = 2;
+        app.update(work(WorkEvent::Verified(Ok(after))));
+        let LedgerCheck::Intact(verification) = &app.ledger_check else {
+            panic!("verified");
+        };
+        assert_eq!((verification.entries, verification.seals), (12, 2));
+        // Renewing, revoking and a rotation step do the same; a refused act does not.
+        for event in [
+            WorkEvent::Renewed(Ok(Box::new(fixture::renewed()))),
+            WorkEvent::Revoked(Ok(Box::new(fixture::revoked()))),
+            WorkEvent::Rotated(Ok(Box::new(fixture::begun()))),
+        ] {
+            let mut app = fixture::app();
+            app.update(work(event));
+            assert!(matches!(app.take_jobs().as_slice(), [Job::Verify]));
+            assert_eq!(app.work, Some(Work::Verifying));
+        }
+        let mut app = fixture::app();
+        app.update(work(WorkEvent::Revoked(Err(fixture::failure(
+            "revocation failed",
+        )))));
+        assert!(app.take_jobs().is_empty());
+        assert!(app.work.is_none());
     }
 
     #[test]

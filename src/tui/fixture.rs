@@ -357,6 +357,7 @@ pub fn sign_outcome() -> SignOutcome {
         groups: vec!["ops".to_owned()],
         not_after: "2025-08-30T11:55:00Z".to_owned(),
         cert: format!("{user}.crt"),
+        duplicate_of: None,
     };
     SignOutcome {
         report: SignReport {
@@ -452,6 +453,7 @@ pub fn reissued() -> Refreshed<RotationDone> {
         groups: vec!["ops".to_owned()],
         not_after: "2025-08-30T11:55:00Z".to_owned(),
         cert: format!("{user}.crt"),
+        duplicate_of: None,
     };
     Refreshed {
         report: RotationDone::Reissued(Box::new(ReissueReport {
@@ -498,6 +500,7 @@ pub fn renewed() -> Refreshed<RenewReport> {
                     groups: vec!["dev".to_owned(), "ops".to_owned()],
                     not_after: "2025-08-30T11:55:00Z".to_owned(),
                     cert: "alice.crt".to_owned(),
+                    duplicate_of: None,
                 }],
                 rejected: Vec::new(),
                 withheld: Vec::new(),

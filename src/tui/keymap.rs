@@ -381,6 +381,13 @@ static BINDINGS: &[Binding] = &[
     bind(M::Inventory, Key::char('i'), A::FilterCa, "by CA", false),
     bind(
         M::Inventory,
+        Key::char('K'),
+        A::ExportKubeconfig,
+        "kubeconfig",
+        true,
+    ),
+    bind(
+        M::Inventory,
         Key::char('c'),
         A::ClearFilters,
         "clear",
@@ -492,9 +499,11 @@ static BINDINGS: &[Binding] = &[
     ),
     bind(M::Pager, Key::plain(K::Home), A::Top, "top", false),
     bind(M::Pager, Key::plain(K::End), A::Bottom, "bottom", false),
+    bind(M::Pager, Key::char('?'), A::Help, "help", false),
     // Error dialog.
     bind(M::Error, Key::plain(K::Enter), A::Submit, "close", true),
     bind(M::Error, Key::plain(K::Esc), A::Cancel, "close", true),
+    bind(M::Error, Key::char('?'), A::Help, "help", false),
     // Confirmation.
     bind(
         M::Confirm,
@@ -578,6 +587,69 @@ static BINDINGS: &[Binding] = &[
         "erase",
         false,
     ),
+    bind(
+        M::PathInput,
+        Key::plain(K::Left),
+        A::CursorLeft,
+        "cursor left",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::plain(K::Right),
+        A::CursorRight,
+        "cursor right",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::plain(K::Home),
+        A::CursorStart,
+        "start of line",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::ctrl('a'),
+        A::CursorStart,
+        "start of line",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::plain(K::End),
+        A::CursorEnd,
+        "end of line",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::ctrl('e'),
+        A::CursorEnd,
+        "end of line",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::plain(K::Delete),
+        A::EraseForward,
+        "erase under the cursor",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::ctrl('w'),
+        A::EraseWord,
+        "erase the word (path component) before",
+        false,
+    ),
+    bind(
+        M::PathInput,
+        Key::ctrl('u'),
+        A::EraseToStart,
+        "erase to the start",
+        false,
+    ),
     // Text prompt.
     bind(M::Prompt, Key::plain(K::Enter), A::Submit, "apply", true),
     bind(M::Prompt, Key::plain(K::Esc), A::Cancel, "cancel", true),
@@ -586,6 +658,69 @@ static BINDINGS: &[Binding] = &[
         Key::plain(K::Backspace),
         A::Erase,
         "erase",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::plain(K::Left),
+        A::CursorLeft,
+        "cursor left",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::plain(K::Right),
+        A::CursorRight,
+        "cursor right",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::plain(K::Home),
+        A::CursorStart,
+        "start of line",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::ctrl('a'),
+        A::CursorStart,
+        "start of line",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::plain(K::End),
+        A::CursorEnd,
+        "end of line",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::ctrl('e'),
+        A::CursorEnd,
+        "end of line",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::plain(K::Delete),
+        A::EraseForward,
+        "erase under the cursor",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::ctrl('w'),
+        A::EraseWord,
+        "erase the word (path component) before",
+        false,
+    ),
+    bind(
+        M::Prompt,
+        Key::ctrl('u'),
+        A::EraseToStart,
+        "erase to the start",
         false,
     ),
     // Choice.
@@ -602,6 +737,7 @@ static BINDINGS: &[Binding] = &[
     ),
     bind(M::Choice, Key::plain(K::Enter), A::Submit, "take it", true),
     bind(M::Choice, Key::plain(K::Esc), A::Cancel, "cancel", true),
+    bind(M::Choice, Key::char('?'), A::Help, "help", false),
 ];
 
 fn lookup(mode: Mode, key: Key) -> Option<&'static Binding> {
@@ -720,14 +856,25 @@ mod tests {
             | Action::RotateAbort
             | Action::VerifyLedger
             | Action::AcceptUnsealed
+            | Action::ExportKubeconfig
             | Action::Erase
+            | Action::EraseForward
+            | Action::EraseWord
+            | Action::EraseToStart
+            | Action::CursorLeft
+            | Action::CursorRight
+            | Action::CursorStart
+            | Action::CursorEnd
             | Action::Complete
             | Action::NextFocus
             | Action::Submit
             | Action::Cancel => true,
             // Typed characters are every unbound character in a text mode; a path comes
-            // from the path input; worker reports come from the worker.
-            Action::Type(_) | Action::OpenIntake(_) | Action::Work(_) => false,
+            // from the path input; the size from the terminal; worker reports come from
+            // the worker.
+            Action::Type(_) | Action::OpenIntake(_) | Action::Resize { .. } | Action::Work(_) => {
+                false
+            }
         }
     }
 
@@ -762,7 +909,15 @@ mod tests {
             Action::RotateAbort,
             Action::VerifyLedger,
             Action::AcceptUnsealed,
+            Action::ExportKubeconfig,
             Action::Erase,
+            Action::EraseForward,
+            Action::EraseWord,
+            Action::EraseToStart,
+            Action::CursorLeft,
+            Action::CursorRight,
+            Action::CursorStart,
+            Action::CursorEnd,
             Action::Complete,
             Action::NextFocus,
             Action::Submit,
@@ -864,6 +1019,43 @@ mod tests {
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert!(resolve(Mode::PathInput, ctrl_c).is_none());
         assert!(matches!(resolve(Mode::Ledger, ctrl_c), Some(Action::Quit)));
+    }
+
+    /// Issue 10, item 17: path fields (and text prompts) take the usual editing keys.
+    #[test]
+    fn fields_take_the_usual_editing_keys() {
+        for mode in [Mode::PathInput, Mode::Prompt] {
+            for (code, modifiers, wanted) in [
+                (
+                    KeyCode::Char('u'),
+                    KeyModifiers::CONTROL,
+                    Action::EraseToStart,
+                ),
+                (KeyCode::Char('w'), KeyModifiers::CONTROL, Action::EraseWord),
+                (
+                    KeyCode::Char('a'),
+                    KeyModifiers::CONTROL,
+                    Action::CursorStart,
+                ),
+                (KeyCode::Char('e'), KeyModifiers::CONTROL, Action::CursorEnd),
+                (KeyCode::Home, KeyModifiers::NONE, Action::CursorStart),
+                (KeyCode::End, KeyModifiers::NONE, Action::CursorEnd),
+                (KeyCode::Left, KeyModifiers::NONE, Action::CursorLeft),
+                (KeyCode::Right, KeyModifiers::NONE, Action::CursorRight),
+                (KeyCode::Delete, KeyModifiers::NONE, Action::EraseForward),
+            ] {
+                let action = resolve(mode, press(code, modifiers));
+                assert!(
+                    action.as_ref().is_some_and(|action| same(action, &wanted)),
+                    "{code:?} in {mode:?} is {action:?}"
+                );
+            }
+            // Plain letters are still typed.
+            assert!(matches!(
+                resolve(mode, press(KeyCode::Char('w'), KeyModifiers::NONE)),
+                Some(Action::Type('w'))
+            ));
+        }
     }
 
     #[test]

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use airlock::Error;
 use airlock::ledger::Entry;
-use airlock::ops::{self, ListFilter, RotationStatus, Session, StatusReport};
+use airlock::ops::{self, CaStatus, ListFilter, RotationStatus, Session, StatusReport};
 use airlock::secret::Hardening;
-use airlock::state::{CaRole, CertIssued, CertRevoked};
+use airlock::state::{CaRole, CertIssued, CertRevoked, Phase};
 use time::OffsetDateTime;
 
 /// Largest bundle file read to compare it with the trusted CAs.
@@ -102,10 +102,52 @@ impl AppModel {
         with_role(CaRole::Incoming).or_else(|| with_role(CaRole::Active))
     }
 
+    /// The CA with this id.
+    pub fn ca(&self, id: &str) -> Option<&CaStatus> {
+        self.status.cas.iter().find(|ca| ca.info.id == id)
+    }
+
+    /// The CA that signs new certificates: the incoming one during a rotation, else the
+    /// active one.
+    pub fn signing_ca(&self) -> Option<&CaStatus> {
+        let with_role = |role| self.status.cas.iter().find(move |ca| ca.role == role);
+        with_role(CaRole::Incoming).or_else(|| with_role(CaRole::Active))
+    }
+
+    /// A CA as prompts name it, by role, name and the start of its id, as the CLI does:
+    /// `the incoming CA 'kubernetes' (e72c0a1b…)`; the active CA of a rotation is the
+    /// retiring one. Inert.
+    pub fn ca_named(&self, id: &str) -> String {
+        let Some(ca) = self.ca(id) else {
+            return format!("CA {}", short_id(id));
+        };
+        let role = match ca.role {
+            CaRole::Active if self.rotation.phase != Phase::Stable => "retiring",
+            CaRole::Active => "active",
+            CaRole::Incoming => "incoming",
+            CaRole::Superseded => "superseded",
+            CaRole::Retired => "retired",
+        };
+        format!(
+            "the {role} CA '{}' ({})",
+            crate::tui::text::fit(&ca.info.common_name, 32),
+            short_id(id)
+        )
+    }
+
     /// The certificate with this serial.
     #[cfg(test)]
     pub fn cert(&self, serial: &str) -> Option<&Cert> {
         self.certs.iter().find(|cert| cert.issued.serial == serial)
+    }
+}
+
+/// The first 8 characters of an id and an ellipsis (inert).
+pub fn short_id(id: &str) -> String {
+    let id = crate::tui::text::shown(id);
+    match id.get(..8) {
+        Some(prefix) if id.len() > 8 => format!("{prefix}…"),
+        _ => id,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod confirm;
 pub mod digest;
 pub mod error;
 pub mod gauge;
+pub mod line_edit;
 pub mod pager;
 pub mod passphrase;
 pub mod path_input;

@@ -17,7 +17,7 @@ use airlock::ops::Session;
 use airlock::secret::{Hardening, Passphrase};
 
 use super::action::{Action, Failure, WorkEvent};
-use super::screens::inventory::{RenewPlan, RevokePlan};
+use super::screens::inventory::{KubeconfigPlan, RenewPlan, RevokePlan};
 use super::screens::review::SignPlan;
 use super::screens::rotation::{BeginPlan, FinishPlan};
 
@@ -49,6 +49,41 @@ pub enum Job {
     Revoke(RevokePlan, Passphrase),
     /// Accept the unsealed ledger entries, for the officer's reason.
     AcceptUnsealed(String),
+    /// Write a kubeconfig for an issued certificate (needs no key).
+    Kubeconfig(KubeconfigPlan),
+}
+
+impl Job {
+    /// Whether the job writes the home (and so needs its exclusive lock).
+    fn changes_home(&self) -> bool {
+        matches!(
+            self,
+            Self::Sign(..)
+                | Self::Begin(..)
+                | Self::Reissue(..)
+                | Self::Finish(..)
+                | Self::Abort(..)
+                | Self::Renew(..)
+                | Self::Revoke(..)
+        )
+    }
+
+    /// The job's failure when the home's exclusive lock could not be taken.
+    fn refused(&self, error: &airlock::Error) -> WorkEvent {
+        let failure = || {
+            Failure::from_error(
+                "cannot take the home for this act",
+                error,
+                "nothing changed: if another airlock process is using the home (a command in another terminal), wait until it ends, then try again",
+            )
+        };
+        match self {
+            Self::Sign(..) => WorkEvent::Signed(Err(failure())),
+            Self::Renew(..) => WorkEvent::Renewed(Err(failure())),
+            Self::Revoke(..) => WorkEvent::Revoked(Err(failure())),
+            _ => WorkEvent::Rotated(Err(failure())),
+        }
+    }
 }
 
 enum Message {
@@ -103,7 +138,20 @@ impl Worker {
         let sender = self.sender.clone();
         let hardening = self.hardening;
         self.running = Some(std::thread::spawn(move || {
-            let event = jobs::run(&mut session, job, &sender, hardening);
+            // The session reads under the shared lock; an act holds the exclusive lock
+            // only while it runs (issue 10, item 10).
+            let event = match job
+                .changes_home()
+                .then(|| session.begin_act(crate::cli::now()))
+            {
+                Some(Err(error)) => job.refused(&error),
+                Some(Ok(())) => {
+                    let event = jobs::run(&mut session, job, &sender, hardening);
+                    session.end_act();
+                    event
+                }
+                None => jobs::run(&mut session, job, &sender, hardening),
+            };
             let _ = sender.send(Message::Finished(session, event));
         }));
     }

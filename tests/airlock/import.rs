@@ -504,6 +504,7 @@ fn sign_and_verify(kind: Kind, dir: &Path, home: &Path, pass: &Path, plain: &Pla
         .arg("--passphrase-file")
         .arg(pass)
         .arg("sign")
+        .arg("--yes")
         .arg(&intake)
         .arg("--out")
         .arg(&out)

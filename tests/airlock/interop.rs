@@ -541,6 +541,7 @@ fn sign(home: &Path, pass: &Path, intake: &Path, out: &Path) -> Vec<PathBuf> {
         .arg("--passphrase-file")
         .arg(pass)
         .arg("sign")
+        .arg("--yes")
         .arg(intake)
         .arg("--out")
         .arg(out)

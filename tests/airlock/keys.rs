@@ -41,6 +41,7 @@ fn sign_cmd(home: &Path, pass: Option<&Path>, intake: &Path, out: &Path) -> asse
     }
     command
         .arg("sign")
+        .arg("--yes")
         .arg(intake)
         .arg("--out")
         .arg(out)

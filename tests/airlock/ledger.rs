@@ -100,6 +100,7 @@ fn sign_batch(dir: &Path, home: &Path, pass: &Path, name: &str, users: &[(&str, 
         .arg("--passphrase-file")
         .arg(pass)
         .arg("sign")
+        .arg("--yes")
         .arg(&intake)
         .arg("--out")
         .arg(dir.join(format!("{name}-out")))
@@ -692,7 +693,7 @@ fn torn_tail_is_reported_then_repaired_and_recorded() {
         "audit verify changed the file"
     );
 
-    // status repairs: a warning naming the cut, and a recorded repair.
+    // status only reads (issue 10, item 10): it says so and leaves the file alone.
     let output = airlock()
         .arg("--home")
         .arg(&copy.home)
@@ -702,11 +703,21 @@ fn torn_tail_is_reported_then_repaired_and_recorded() {
     let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
     assert!(
         stderr.contains(&format!(
-            "warning: the ledger's last line was torn ({} bytes",
+            "warning: the ledger's last line is torn ({} bytes",
             torn.len()
         )),
         "{stderr}"
     );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        bytes,
+        "a reader repairs nothing"
+    );
+    // The next writer repairs: the cut is recorded.
+    let writer = airlock::ops::Session::open_existing(&copy.home, time::OffsetDateTime::now_utc())
+        .expect("a writer opens the home");
+    assert_eq!(writer.opened().repaired_bytes, Some(torn.len()));
+    drop(writer);
     let repaired = std::fs::read(&path).expect("read ledger");
     assert!(
         repaired.starts_with(&intact),
@@ -1033,6 +1044,7 @@ fn commands_refuse_a_tampered_ledger() {
         .arg("--passphrase-file")
         .arg(&copy.pass)
         .arg("sign")
+        .arg("--yes")
         .arg(&intake)
         .arg("--out")
         .arg(&out)

@@ -146,6 +146,7 @@ fn list_filters_and_json_fields() {
 
     lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &bob.serial,
         "--reason",
@@ -334,12 +335,23 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
     let ca_id = lab.ca_id("active");
     let ca = lab.ca_file(&ca_id);
 
-    lab.refused(&["revoke", "--serial", &alice.serial], 2);
-    lab.refused(&["revoke", "--serial", &alice.serial, "--reason", " "], 1);
+    lab.refused(&["revoke", "--yes", "--serial", &alice.serial], 2);
+    lab.refused(
+        &[
+            "revoke",
+            "--yes",
+            "--serial",
+            &alice.serial,
+            "--reason",
+            " ",
+        ],
+        1,
+    );
 
     let out = lab.path("rv1");
     let text = lab.ok(&[
         "revoke",
+        "--yes",
         "--serial",
         &alice.serial,
         "--reason",
@@ -375,6 +387,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
     let stderr = lab.refused(
         &[
             "revoke",
+            "--yes",
             "--serial",
             &alice.serial,
             "--reason",
@@ -405,6 +418,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
     let out2 = lab.path("rv2");
     lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &bob.serial,
         "--reason",
@@ -426,6 +440,7 @@ fn revoke_serial_writes_a_crl_that_openssl_verifies() {
     let carol = lab.sign("batch2", &[("carol", "/CN=carol")]).remove(0);
     let report = lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &carol.serial,
         "--reason",
@@ -506,6 +521,7 @@ fn revoke_user_with_rbac_snapshot() {
     let out = lab.path("rv");
     let report = lab.json(&[
         "revoke",
+        "--yes",
         "--user",
         "alice",
         "--reason",
@@ -585,6 +601,7 @@ fn revoke_user_with_rbac_snapshot() {
     let stderr = lab.refused(
         &[
             "revoke",
+            "--yes",
             "--user",
             "alice",
             "--reason",
@@ -608,6 +625,7 @@ fn revoke_without_snapshot_writes_a_reviewed_template() {
     let out = lab.path("rv");
     lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &alice.serial,
         "--reason",
@@ -651,8 +669,22 @@ fn kubeconfig_export_parses_with_kubectl() {
     let cert_pem = fs::read(&alice.cert).expect("cert");
     let bundle = fs::read(lab.bundle("bundle.pem", false)).expect("bundle");
 
-    // Default: the bundle as certificate-authority-data, a client-key path.
+    // A CA generated here signed no API server: --cluster-ca is required (issue 10,
+    // item 5); given the bundle, it is the certificate-authority-data, with a key path.
     let plain = lab.path("alice.kubeconfig");
+    lab.refused(
+        &[
+            "export",
+            "kubeconfig",
+            "--serial",
+            &alice.serial,
+            "--server",
+            SERVER,
+            "--out",
+            path_str(&plain),
+        ],
+        1,
+    );
     lab.ok(&[
         "export",
         "kubeconfig",
@@ -662,6 +694,8 @@ fn kubeconfig_export_parses_with_kubectl() {
         SERVER,
         "--out",
         path_str(&plain),
+        "--cluster-ca",
+        path_str(&lab.path("bundle.pem")),
     ]);
     let mode = fs::metadata(&plain)
         .expect("kubeconfig")
@@ -788,6 +822,8 @@ fn kubeconfig_export_parses_with_kubectl() {
             path_str(&wrong),
             "--client-key",
             path_str(&other),
+            "--cluster-ca",
+            path_str(&cluster_ca),
         ],
         1,
     );
@@ -926,8 +962,9 @@ fn export_rbac_bindings() {
 }
 
 /// `export audit-policy` is an audit.k8s.io/v1 Policy naming, at Metadata level, the
-/// users holding an active certificate only: not a revoked one, nor one signed by a CA
-/// that an aborted rotation retired.
+/// users holding an unexpired certificate under a trusted CA: a revoked one included
+/// (it still authenticates; issue 10, item 4), not one signed by a CA that an aborted
+/// rotation retired.
 #[test]
 fn audit_policy_names_active_users_only() {
     let lab = Lab::new();
@@ -941,6 +978,7 @@ fn audit_policy_names_active_users_only() {
     );
     lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &clients[1].serial,
         "--reason",
@@ -950,7 +988,7 @@ fn audit_policy_names_active_users_only() {
     ]);
     lab.begin();
     lab.sign("batch2", &[("dave", "/CN=dave")]);
-    lab.json(&["rotate", "abort"]);
+    lab.json(&["rotate", "abort", "--yes"]);
     assert_eq!(
         lab.json(&["list", "--user", "dave"])[0]["state"],
         "untrusted"
@@ -963,7 +1001,15 @@ fn audit_policy_names_active_users_only() {
     let rules = policy["rules"].as_array().expect("rules");
     assert_eq!(rules.len(), 1, "{text}");
     assert_eq!(rules[0]["level"], "Metadata");
-    assert_eq!(rules[0]["users"], json!(["alice", "carol"]), "{text}");
+    assert_eq!(
+        rules[0]["users"],
+        json!(["alice", "bob", "carol"]),
+        "{text}"
+    );
+    assert!(
+        text.contains("#   bob\n"),
+        "the revoked user is named: {text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ mod batch;
 mod hostile;
 mod import;
 mod insider;
-mod officer;
 mod interop;
 mod keys;
 mod ledger;
 mod lifecycle;
 mod mtls;
+mod officer;
 mod rotation;
 
 mod tui;

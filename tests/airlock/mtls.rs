@@ -132,6 +132,7 @@ fn nginx_and_kubectl_accept_the_bundle_in_every_rotation_phase() {
     let begun = ca.json(&[
         os("rotate"),
         os("begin"),
+        os("--yes"),
         os("--scrypt-work-factor"),
         os("14"),
     ]);
@@ -165,7 +166,7 @@ fn nginx_and_kubectl_accept_the_bundle_in_every_rotation_phase() {
     probe.controls(&nginx, "reissued", &foreign, &foreign_k, bundle);
 
     // Rotation finished: the new CA alone; the old certificate is refused.
-    let finished = ca.json(&[os("rotate"), os("finish")]);
+    let finished = ca.json(&[os("rotate"), os("finish"), os("--yes")]);
     assert_eq!(finished["phase"], "stable", "rotate finish: {finished}");
     assert_eq!(finished["finished"], true, "rotate finish: {finished}");
     let done = ca.bundle(&root.join("bundle-finished.pem"), Some(&finished));
@@ -261,7 +262,13 @@ impl Airlock {
         let csr = openssl_csr(dir, "alice", P256, SUBJECT);
         fs::copy(&csr, intake.join("alice.csr")).expect("copy the CSR");
         let out = dir.join("out");
-        let report = self.json(&[os("sign"), intake.as_os_str(), os("--out"), out.as_os_str()]);
+        let report = self.json(&[
+            os("sign"),
+            os("--yes"),
+            intake.as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+        ]);
         let issued = report["report"]["issued"]
             .as_array()
             .expect("report.issued");
@@ -277,7 +284,13 @@ impl Airlock {
 
     /// `airlock rotate reissue --out OUT`: exactly alice's twin, with her public key.
     fn reissue_alice(&self, out: &Path, old: &Cert) -> Reissued {
-        let report = self.json(&[os("rotate"), os("reissue"), os("--out"), out.as_os_str()]);
+        let report = self.json(&[
+            os("rotate"),
+            os("reissue"),
+            os("--yes"),
+            os("--out"),
+            out.as_os_str(),
+        ]);
         assert_eq!(
             report["phase"]["phase"], "reissued",
             "rotate reissue: {report}"

@@ -241,7 +241,7 @@ impl Lab {
             fs::copy(&csr, intake.join(format!("{name}.csr"))).expect("copy CSR");
         }
         let out = self.path(&format!("{batch}-out"));
-        let mut args = vec!["sign", path_str(&intake), "--out", path_str(&out)];
+        let mut args = vec!["sign", "--yes", path_str(&intake), "--out", path_str(&out)];
         args.extend_from_slice(extra);
         let report = self.json(&args);
         let issued = report["report"]["issued"].as_array().expect("issued");
@@ -287,6 +287,7 @@ impl Lab {
         self.json(&[
             "rotate",
             "begin",
+            "--yes",
             "--cn",
             "new-ca",
             "--scrypt-work-factor",
@@ -627,7 +628,7 @@ fn full_rotation_walks_every_legal_transition() {
 
     // reissue: overlap -> reissued.
     let out = lab.path("reissued");
-    let reissued = lab.json(&["rotate", "reissue", "--out", path_str(&out)]);
+    let reissued = lab.json(&["rotate", "reissue", "--yes", "--out", path_str(&out)]);
     assert_eq!(reissued["phase"]["phase"], "reissued");
     assert_checklist(&reissued["phase"]);
     assert_eq!(reissued["newly_signed"], 2);
@@ -683,7 +684,7 @@ fn full_rotation_walks_every_legal_transition() {
     );
 
     // finish: reissued -> stable, the new CA active and alone in the bundle.
-    let finished = lab.json(&["rotate", "finish"]);
+    let finished = lab.json(&["rotate", "finish", "--yes"]);
     assert_eq!(finished["phase"], "stable");
     assert_eq!(finished["finished"], true);
     assert_checklist(&finished);
@@ -748,7 +749,7 @@ fn abort_from_overlap_returns_to_the_old_ca() {
     let carol = lab.sign("batch2", &[("carol", "/CN=carol")]).remove(0);
     assert_eq!(name_of(&carol.cert, "-issuer"), "CN=new-ca");
 
-    let aborted = lab.json(&["rotate", "abort"]);
+    let aborted = lab.json(&["rotate", "abort", "--yes"]);
     assert_eq!(aborted["phase"], "stable");
     assert_eq!(aborted["finished"], false);
     assert_checklist(&aborted);
@@ -797,10 +798,10 @@ fn illegal_transitions_name_the_phase_and_the_next_steps() {
 
     // stable
     for args in [
-        vec!["rotate", "reissue", "--out", path_str(&out)],
-        vec!["rotate", "finish"],
-        vec!["rotate", "abort"],
-        vec!["rotate", "finish", "--force", "--reason", "try"],
+        vec!["rotate", "reissue", "--yes", "--out", path_str(&out)],
+        vec!["rotate", "finish", "--yes"],
+        vec!["rotate", "abort", "--yes"],
+        vec!["rotate", "finish", "--yes", "--force", "--reason", "try"],
     ] {
         let stderr = lab.refused(&args, 1);
         assert!(stderr.contains("'stable'"), "{args:?}: {stderr}");
@@ -818,6 +819,7 @@ fn illegal_transitions_name_the_phase_and_the_next_steps() {
         &[
             "rotate",
             "begin",
+            "--yes",
             "--cn",
             "third",
             "--scrypt-work-factor",
@@ -832,12 +834,19 @@ fn illegal_transitions_name_the_phase_and_the_next_steps() {
     assert_eq!(lab.cas().len(), 2, "no third CA was recorded");
 
     // reissued
-    lab.json(&["rotate", "reissue", "--out", path_str(&lab.path("re"))]);
+    lab.json(&[
+        "rotate",
+        "reissue",
+        "--yes",
+        "--out",
+        path_str(&lab.path("re")),
+    ]);
     assert_eq!(lab.phase(), "reissued");
     let stderr = lab.refused(
         &[
             "rotate",
             "begin",
+            "--yes",
             "--cn",
             "third",
             "--scrypt-work-factor",
@@ -847,19 +856,25 @@ fn illegal_transitions_name_the_phase_and_the_next_steps() {
     );
     assert!(stderr.contains("'reissued'"), "{stderr}");
     assert!(stderr.contains("rotate finish"), "{stderr}");
-    let stderr = lab.refused(&["rotate", "abort"], 1);
+    let stderr = lab.refused(&["rotate", "abort", "--yes"], 1);
     assert!(stderr.contains("'reissued'"), "{stderr}");
     assert!(stderr.contains("rotate finish"), "{stderr}");
     assert_eq!(lab.phase(), "reissued");
 
     // Re-running reissue in phase reissued is legal (idempotent) and changes nothing.
     let before = lab.ledger_bytes();
-    let again = lab.json(&["rotate", "reissue", "--out", path_str(&lab.path("re"))]);
+    let again = lab.json(&[
+        "rotate",
+        "reissue",
+        "--yes",
+        "--out",
+        path_str(&lab.path("re")),
+    ]);
     assert_eq!(again["newly_signed"], 0);
     assert_eq!(before, lab.ledger_bytes());
 
-    lab.json(&["rotate", "finish"]);
-    let stderr = lab.refused(&["rotate", "abort"], 1);
+    lab.json(&["rotate", "finish", "--yes"]);
+    let stderr = lab.refused(&["rotate", "abort", "--yes"], 1);
     assert!(stderr.contains("'stable'"), "{stderr}");
 }
 
@@ -871,16 +886,23 @@ fn reissued_phase_never_offers_abort_as_a_next_step() {
     let lab = Lab::new();
     lab.sign("batch1", &[("alice", "/CN=alice")]);
     lab.begin();
-    lab.json(&["rotate", "reissue", "--out", path_str(&lab.path("re"))]);
+    lab.json(&[
+        "rotate",
+        "reissue",
+        "--yes",
+        "--out",
+        path_str(&lab.path("re")),
+    ]);
     assert_eq!(lab.phase(), "reissued");
 
-    let abort = lab.refused(&["rotate", "abort"], 1);
+    let abort = lab.refused(&["rotate", "abort", "--yes"], 1);
     assert!(abort.contains("cannot abort"), "{abort}");
 
     let stderr = lab.refused(
         &[
             "rotate",
             "begin",
+            "--yes",
             "--cn",
             "third",
             "--scrypt-work-factor",
@@ -925,7 +947,7 @@ fn finish_guard_and_forced_finish() {
     lab.begin();
 
     // Nothing reissued yet: refused, naming one of the serials, nothing changed.
-    let stderr = lab.refused(&["rotate", "finish"], 1);
+    let stderr = lab.refused(&["rotate", "finish", "--yes"], 1);
     assert!(
         stderr.contains(&alice.serial) || stderr.contains(&bob.serial),
         "the refusal names an unreissued serial: {stderr}"
@@ -934,9 +956,12 @@ fn finish_guard_and_forced_finish() {
     assert_eq!(lab.phase(), "overlap");
 
     // --force without --reason: clap usage error.
-    lab.refused(&["rotate", "finish", "--force"], 2);
+    lab.refused(&["rotate", "finish", "--yes", "--force"], 2);
     // An empty reason is no reason.
-    lab.refused(&["rotate", "finish", "--force", "--reason", "  "], 1);
+    lab.refused(
+        &["rotate", "finish", "--yes", "--force", "--reason", "  "],
+        1,
+    );
     assert_eq!(lab.phase(), "overlap");
 
     // The policy now forbids bob's group: the reissue signs alice's twin only, exits 3,
@@ -953,9 +978,9 @@ fn finish_guard_and_forced_finish() {
     );
     fs::write(&policy, forbidding).expect("write policy");
     // An edited airlock.toml is in force only once accepted (issue 8).
-    lab.ok(&["policy", "accept"]);
+    lab.ok(&["policy", "accept", "--yes"]);
     let out = lab.path("re");
-    let report = lab.json_code(&["rotate", "reissue", "--out", path_str(&out)], 3);
+    let report = lab.json_code(&["rotate", "reissue", "--yes", "--out", path_str(&out)], 3);
     assert_eq!(report["newly_signed"], 1);
     let rejected = report["report"]["rejected"].as_array().expect("rejected");
     assert_eq!(rejected.len(), 1);
@@ -970,12 +995,13 @@ fn finish_guard_and_forced_finish() {
     let status = lab.status();
     assert_eq!(status["unreissued"], serde_json::json!([bob.serial]));
 
-    let stderr = lab.refused(&["rotate", "finish"], 1);
+    let stderr = lab.refused(&["rotate", "finish", "--yes"], 1);
     assert!(stderr.contains(&bob.serial), "{stderr}");
 
     let finished = lab.json(&[
         "rotate",
         "finish",
+        "--yes",
         "--force",
         "--reason",
         "bob's contract ended",
@@ -1004,16 +1030,23 @@ fn destroy_old_key_needs_the_typed_name() {
     let old_id = lab.ca_id("active");
     lab.begin();
     let new_id = lab.ca_id("incoming");
-    lab.json(&["rotate", "reissue", "--out", path_str(&lab.path("re"))]);
+    lab.json(&[
+        "rotate",
+        "reissue",
+        "--yes",
+        "--out",
+        path_str(&lab.path("re")),
+    ]);
     let old_key = lab.ca_key_file(&old_id);
     let old_key_bytes = fs::read(&old_key).expect("old key");
 
-    let stderr = lab.refused(&["rotate", "finish", "--destroy-old-key"], 1);
+    let stderr = lab.refused(&["rotate", "finish", "--yes", "--destroy-old-key"], 1);
     assert!(stderr.contains("--confirm-destroy"), "{stderr}");
     let stderr = lab.refused(
         &[
             "rotate",
             "finish",
+            "--yes",
             "--destroy-old-key",
             "--confirm-destroy",
             "new-ca",
@@ -1025,6 +1058,7 @@ fn destroy_old_key_needs_the_typed_name() {
         &[
             "rotate",
             "finish",
+            "--yes",
             "--destroy-old-key",
             "--confirm-destroy",
             "test-ca ",
@@ -1037,6 +1071,7 @@ fn destroy_old_key_needs_the_typed_name() {
     lab.json(&[
         "rotate",
         "finish",
+        "--yes",
         "--destroy-old-key",
         "--confirm-destroy",
         "test-ca",
@@ -1063,14 +1098,21 @@ fn destroy_old_key_removes_every_copy_of_a_renewed_key() {
     let lab = Lab::new();
     lab.sign("batch1", &[("alice", "/CN=alice")]);
     let original_id = lab.ca_id("active");
-    lab.json(&["renew-ca", "--days", "400"]);
+    lab.json(&["renew-ca", "--yes", "--days", "400"]);
     let renewed_id = lab.ca_id("active");
     assert_ne!(original_id, renewed_id);
     lab.begin();
-    lab.json(&["rotate", "reissue", "--out", path_str(&lab.path("re"))]);
+    lab.json(&[
+        "rotate",
+        "reissue",
+        "--yes",
+        "--out",
+        path_str(&lab.path("re")),
+    ]);
     lab.json(&[
         "rotate",
         "finish",
+        "--yes",
         "--destroy-old-key",
         "--confirm-destroy",
         "test-ca",
@@ -1136,6 +1178,7 @@ fn begin_imports_a_new_ca_made_with_openssl() {
     let begun = lab.json(&[
         "rotate",
         "begin",
+        "--yes",
         "--import-cert",
         path_str(&cert),
         "--import-key",
@@ -1158,12 +1201,12 @@ fn begin_imports_a_new_ca_made_with_openssl() {
     assert!(sealed.starts_with(b"age-encryption.org/v1"));
 
     let out = lab.path("re");
-    lab.json(&["rotate", "reissue", "--out", path_str(&out)]);
+    lab.json(&["rotate", "reissue", "--yes", "--out", path_str(&out)]);
     let twin = out.join("alice.crt");
     assert_eq!(name_of(&twin, "-issuer"), "CN=imported-ca");
     assert_eq!(cert_pubkey(&twin), cert_pubkey(&alice.cert));
     assert!(verifies(&cert, &twin), "twin chains to the openssl-made CA");
-    lab.json(&["rotate", "finish"]);
+    lab.json(&["rotate", "finish", "--yes"]);
     let bob = lab.sign("batch2", &[("bob", "/CN=bob")]).remove(0);
     assert!(verifies(&cert, &bob.cert));
 }
@@ -1193,6 +1236,7 @@ fn begin_refuses_the_active_key() {
             &[
                 "rotate",
                 "begin",
+                "--yes",
                 "--import-cert",
                 path_str(new_cert),
                 "--import-key",
@@ -1229,7 +1273,7 @@ fn interrupted_reissue_resumes_without_duplicates() {
     );
     lab.begin();
     let out = lab.path("re");
-    let first = lab.json(&["rotate", "reissue", "--out", path_str(&out)]);
+    let first = lab.json(&["rotate", "reissue", "--yes", "--out", path_str(&out)]);
     assert_eq!(first["newly_signed"], 2);
     let serials = report_serials(&first["report"]);
     let alice_bytes = fs::read(out.join("alice.crt")).expect("alice twin");
@@ -1244,7 +1288,7 @@ fn interrupted_reissue_resumes_without_duplicates() {
         fs::remove_file(out.join(name)).expect("remove");
     }
 
-    let second = lab.json(&["rotate", "reissue", "--out", path_str(&out)]);
+    let second = lab.json(&["rotate", "reissue", "--yes", "--out", path_str(&out)]);
     assert_eq!(second["newly_signed"], 0);
     assert_eq!(second["reused"], 2);
     assert_eq!(report_serials(&second["report"]), serials);
@@ -1281,7 +1325,7 @@ fn interrupted_reissue_resumes_without_duplicates() {
 
     // A fresh OUT hands back the same twins.
     let fresh = lab.path("re-fresh");
-    let third = lab.json(&["rotate", "reissue", "--out", path_str(&fresh)]);
+    let third = lab.json(&["rotate", "reissue", "--yes", "--out", path_str(&fresh)]);
     assert_eq!(third["newly_signed"], 0);
     assert_eq!(report_serials(&third["report"]), serials);
     assert_eq!(
@@ -1312,7 +1356,14 @@ fn reissue_writes_every_twin_when_output_names_collide() {
     assert_eq!(renewed["newly_signed"], 1);
     lab.begin();
     let out = lab.path("re");
-    let output = lab.run(&["--json", "rotate", "reissue", "--out", path_str(&out)]);
+    let output = lab.run(&[
+        "--json",
+        "rotate",
+        "reissue",
+        "--yes",
+        "--out",
+        path_str(&out),
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         output.status.code(),
@@ -1353,7 +1404,7 @@ fn renew_ca_keeps_the_key_and_is_not_a_rotation() {
     let old_id = lab.ca_id("active");
     let old_ca = lab.ca_file(&old_id);
 
-    let report = lab.json(&["renew-ca", "--days", "400"]);
+    let report = lab.json(&["renew-ca", "--yes", "--days", "400"]);
     let renewed_id = lab.ca_id("active");
     assert_ne!(renewed_id, old_id);
     assert_eq!(lab.ca_id("superseded"), old_id);
@@ -1402,7 +1453,7 @@ fn renew_ca_keeps_the_key_and_is_not_a_rotation() {
 
     // During a rotation, renew-ca is refused.
     lab.begin();
-    let stderr = lab.refused(&["renew-ca", "--days", "400"], 1);
+    let stderr = lab.refused(&["renew-ca", "--yes", "--days", "400"], 1);
     assert!(stderr.contains("rotation"), "{stderr}");
     assert_eq!(lab.phase(), "overlap");
     assert_eq!(lab.entries_of("ca.renewed").len(), 1);
@@ -1439,6 +1490,7 @@ fn begin_requires_the_active_ca_passphrase() {
         .args([
             "rotate",
             "begin",
+            "--yes",
             "--cn",
             "intruder",
             "--scrypt-work-factor",

@@ -11,7 +11,7 @@ use airlock::secret::Passphrase;
 
 use super::App;
 use crate::tui::keymap::Mode;
-use crate::tui::screens::inventory::{RenewPlan, RevokePlan};
+use crate::tui::screens::inventory::{KubeconfigPlan, RenewPlan, RevokePlan};
 use crate::tui::screens::review::SignPlan;
 use crate::tui::screens::rotation::{BeginPlan, FinishPlan};
 use crate::tui::text;
@@ -150,6 +150,10 @@ pub enum PathPurpose {
     RenewOut(RenewPlan),
     /// An RBAC snapshot for the revocation script (optional).
     RevokeRbac(RevokePlan),
+    /// The CA file of the API server's serving certificate, for a kubeconfig.
+    KubeconfigClusterCa(KubeconfigPlan),
+    /// The file the kubeconfig is written to.
+    KubeconfigOut(KubeconfigPlan),
 }
 
 /// What a text prompt is for.
@@ -167,6 +171,8 @@ pub enum PromptPurpose {
     RevokeReason(RevokePlan),
     /// Why the officer accepts the ledger entries after the last seal.
     AcceptUnsealed,
+    /// The API server URL of a kubeconfig.
+    KubeconfigServer(KubeconfigPlan),
 }
 
 /// What a choice is for.
@@ -183,47 +189,63 @@ pub enum ChoicePurpose {
 }
 
 impl App {
-    /// Opens the passphrase prompt for what is to be unlocked.
+    /// Opens the passphrase prompt for what is to be unlocked. Each names the CA by role,
+    /// name and the start of its id (issue 10, item 8), as the CLI's prompts do.
     pub(super) fn ask_unlock(&mut self, unlocking: Unlocking) {
+        let model = &self.model;
+        let signing = || {
+            model
+                .signing_ca()
+                .map_or_else(|| "the CA".to_owned(), |ca| model.ca_named(&ca.info.id))
+        };
+        let old = || {
+            model
+                .rotation
+                .old
+                .as_ref()
+                .map_or_else(|| "the active CA".to_owned(), |ca| model.ca_named(&ca.id))
+        };
+        let new = || {
+            model
+                .rotation
+                .new
+                .as_ref()
+                .map_or_else(|| "the incoming CA".to_owned(), |ca| model.ca_named(&ca.id))
+        };
         let (label, purpose) = match &unlocking {
-            Unlocking::Sign(plan) => super::signing::sign_prompt(plan),
-            Unlocking::BeginOld(plan) => (
-                format!("the active CA '{}'", text::shown(&plan.old_ca)),
-                "Unlocks it once, to authorize its successor; nothing is written yet.".to_owned(),
+            Unlocking::Sign(plan) => (signing(), super::signing::sign_purpose(plan)),
+            Unlocking::BeginOld(_) => (
+                old(),
+                "First of three: unlocks it once, to authorize its successor; nothing is written yet. Then a new passphrase for the new CA, twice."
+                    .to_owned(),
             ),
             Unlocking::BeginNew(plan, _) => (
-                format!("the NEW CA '{}'", text::shown(&plan.common_name)),
+                format!("the NEW CA '{}' (made next)", text::fit(&plan.common_name, 32)),
                 "A new passphrase: it encrypts the new CA's key. You will type it twice."
                     .to_owned(),
             ),
             Unlocking::BeginRepeat(plan, ..) => (
-                format!("the NEW CA '{}' (again)", text::shown(&plan.common_name)),
+                format!("the NEW CA '{}' (again)", text::fit(&plan.common_name, 32)),
                 "The same new passphrase once more.".to_owned(),
             ),
             Unlocking::Reissue(out) => (
-                format!("the new CA '{}'", self.new_name()),
+                new(),
                 format!(
                     "Unlocks it to sign the twins into {}.",
                     text::fit_path(out, 30)
                 ),
             ),
-            Unlocking::Finish(_) => (
-                format!("the new CA '{}'", self.new_name()),
-                "Unlocks it to seal the finish in the ledger.".to_owned(),
-            ),
-            Unlocking::Abort => (
-                format!("the old CA '{}'", self.old_name()),
-                "Unlocks it to seal the abort in the ledger.".to_owned(),
-            ),
+            Unlocking::Finish(_) => (new(), "Unlocks it to seal the finish in the ledger.".to_owned()),
+            Unlocking::Abort => (old(), "Unlocks it to seal the abort in the ledger.".to_owned()),
             Unlocking::Renew(plan) => (
-                format!("CA '{}'", text::shown(&plan.ca)),
+                signing(),
                 format!(
                     "Unlocks it to renew serial {}.",
                     text::fit(&plan.serial, 16)
                 ),
             ),
             Unlocking::Revoke(plan) => (
-                format!("CA '{}'", text::shown(&plan.ca)),
+                model.ca_named(&plan.issuer),
                 "Unlocks it to sign the CRL and seal the revocation.".to_owned(),
             ),
         };

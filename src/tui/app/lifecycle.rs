@@ -6,9 +6,11 @@
 //! list) and optional free text, an RBAC snapshot (or none), a confirmation typed as the
 //! user's name, and the issuing CA's passphrase. Both
 //! run on the worker; the summary says what was written where, and for a revocation, in
-//! plain words, that Kubernetes does not check CRLs.
+//! plain words, that Kubernetes does not check CRLs. A kubeconfig needs no key: the API
+//! server URL, the cluster CA file (optional only for a CA that came from kubeadm) and
+//! the output file, then the worker writes it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use airlock::export::revocation::{BindingFate, KUBERNETES_NOTE, RbacPlan};
 use airlock::ops::{RenewReport, RevokeReport};
@@ -20,7 +22,7 @@ use super::signing::unused_beside;
 use super::{App, ChoicePurpose, Layer, PathPurpose, Pending, PromptPurpose, Work};
 use crate::tui::action::Refreshed;
 use crate::tui::model::Cert;
-use crate::tui::screens::inventory::{RenewPlan, RevokePlan, ca_label};
+use crate::tui::screens::inventory::{KubeconfigPlan, RenewPlan, RevokePlan, ca_label};
 use crate::tui::text;
 use crate::tui::theme::{self, Theme};
 use crate::tui::widgets::choice::ChoiceDialog;
@@ -164,6 +166,7 @@ impl App {
             reason: RevocationReason::from(ReasonCode::Unspecified),
             rbac: None,
             ca: ca_label(&self.model, &cert.issued.ca),
+            issuer: cert.issued.ca.clone(),
         };
         if cert.state != "active" || active.len() < 2 {
             self.ask_revoke_code(plan);
@@ -302,6 +305,119 @@ impl App {
         let lines = revoke_summary(&done.report, self.theme);
         self.refresh(done.model, "revoked");
         self.layers.push(Layer::Pager(Pager::new("Revoked", lines)));
+    }
+}
+
+impl App {
+    /// Starts a kubeconfig for the selected certificate: the API server URL first.
+    pub(super) fn ask_kubeconfig(&mut self) {
+        if self.busy() {
+            return;
+        }
+        let Some(cert) = self.selected_cert() else {
+            return;
+        };
+        if cert.revoked.is_some() {
+            self.notice = Some("this certificate is revoked: no kubeconfig for it".to_owned());
+            return;
+        }
+        let ca_generated = self
+            .model
+            .status
+            .cas
+            .iter()
+            .find(|ca| ca.info.id == cert.issued.ca)
+            .is_some_and(|ca| ca.origin == "generated");
+        let plan = KubeconfigPlan {
+            serial: cert.issued.serial.clone(),
+            user: cert.issued.user.clone(),
+            server: String::new(),
+            cluster_ca: None,
+            out: PathBuf::new(),
+            ca_generated,
+        };
+        self.layers.push(Layer::Prompt(
+            TextPrompt::new(
+                &format!("Kubeconfig for '{}'", text::fit(&plan.user, 30)),
+                "the API server URL, e.g. https://10.0.0.1:6443",
+                "https://".to_owned(),
+                false,
+            ),
+            PromptPurpose::KubeconfigServer(plan),
+        ));
+    }
+
+    pub(super) fn kubeconfig_server(
+        &mut self,
+        mut prompt: TextPrompt,
+        mut plan: KubeconfigPlan,
+        typed: &str,
+    ) {
+        let server = typed.trim();
+        let host = server.strip_prefix("https://").unwrap_or_default();
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            prompt.warning =
+                Some("an https:// URL with a host, e.g. https://10.0.0.1:6443".to_owned());
+            self.layers
+                .push(Layer::Prompt(prompt, PromptPurpose::KubeconfigServer(plan)));
+            return;
+        }
+        server.clone_into(&mut plan.server);
+        let (title, help) = if plan.ca_generated {
+            (
+                "Cluster CA file",
+                "the CA of the API server's serving certificate (kubeadm: /etc/kubernetes/pki/ca.crt): airlock made this CA, so it did not sign the API server",
+            )
+        } else {
+            (
+                "Cluster CA file (optional)",
+                "the CA of the API server's serving certificate; empty: the client-CA bundle, right when the same (kubeadm) CA signed the API server",
+            )
+        };
+        let input = PathInput::new(title, help, String::new()).for_file();
+        let input = if plan.ca_generated {
+            input
+        } else {
+            input.optional()
+        };
+        self.layers
+            .push(Layer::Path(input, PathPurpose::KubeconfigClusterCa(plan)));
+    }
+
+    pub(super) fn ask_kubeconfig_out(&mut self, plan: KubeconfigPlan) {
+        let parent = self.model.home.parent().unwrap_or(Path::new("."));
+        let name = format!("{}.kubeconfig", airlock::intake::sanitize(&plan.user));
+        let out = unused_beside(parent, &name);
+        self.layers.push(Layer::Path(
+            PathInput::new(
+                "Write the kubeconfig to",
+                "a new file (mode 0600; an existing file is never overwritten)",
+                out.display().to_string(),
+            )
+            .for_file(),
+            PathPurpose::KubeconfigOut(plan),
+        ));
+    }
+
+    pub(super) fn start_kubeconfig(&mut self, plan: KubeconfigPlan) {
+        self.start(Job::Kubeconfig(plan), Work::Exporting);
+    }
+
+    pub(super) fn exported(&mut self, path: &Path) {
+        let theme = self.theme;
+        let lines = vec![
+            Line::styled(
+                format!("{} Kubeconfig written: {}", theme::OK, text::path(path)),
+                theme.ok(),
+            ),
+            Line::from(
+                "It names the client key by path (client-key): point it at the user's private key file.",
+            ),
+            Line::from(""),
+            Line::styled("Enter or Esc: close", theme.dim()),
+        ];
+        self.layers
+            .push(Layer::Pager(Pager::new("Kubeconfig written", lines)));
     }
 }
 
@@ -737,6 +853,101 @@ mod tests {
         app.update(Action::Cancel);
         assert!(app.layers.is_empty());
         assert!(app.take_jobs().is_empty());
+    }
+
+    /// Issue 10, item 17: the inventory exports a kubeconfig: the server URL, a cluster
+    /// CA file (required for a CA airlock generated), the output file, then the worker.
+    #[test]
+    fn the_inventory_exports_a_kubeconfig() {
+        let mut app = inventory();
+        app.update(Action::ExportKubeconfig);
+        let Some(Layer::Prompt(prompt, PromptPurpose::KubeconfigServer(_))) = app.layers.last()
+        else {
+            panic!("the server URL, not {:?}", app.layers);
+        };
+        assert_eq!(prompt.text, "https://");
+        app.update(Action::Submit);
+        assert_eq!(app.mode(), Mode::Prompt, "a URL without a host is refused");
+        type_text(&mut app, "10.0.0.1:6443");
+        app.update(Action::Submit);
+        let Some(Layer::Path(input, PathPurpose::KubeconfigClusterCa(plan))) = app.layers.last()
+        else {
+            panic!("the cluster CA file");
+        };
+        assert!(plan.ca_generated, "the fixture's CA was generated");
+        assert!(!input.optional, "required for a generated CA");
+        assert_eq!(plan.server, "https://10.0.0.1:6443");
+        type_text(&mut app, "/media/usb/ca.crt");
+        app.update(Action::Submit);
+        let Some(Layer::Path(input, PathPurpose::KubeconfigOut(_))) = app.layers.last() else {
+            panic!("the output file");
+        };
+        assert_eq!(input.text, "/srv/airlock/alice.kubeconfig");
+        app.update(Action::Submit);
+        let jobs = app.take_jobs();
+        let [Job::Kubeconfig(plan)] = jobs.as_slice() else {
+            panic!("a kubeconfig job, not {jobs:?}");
+        };
+        assert_eq!(plan.cluster_ca, Some(PathBuf::from("/media/usb/ca.crt")));
+        assert_eq!(plan.out, PathBuf::from("/srv/airlock/alice.kubeconfig"));
+        assert_eq!(plan.user, "alice");
+        assert_eq!(app.work, Some(Work::Exporting));
+        app.update(work(WorkEvent::Exported(Ok(plan.out.clone()))));
+        let Some(Layer::Pager(pager)) = app.layers.last() else {
+            panic!("the summary");
+        };
+        assert_eq!(pager.title, "Kubeconfig written");
+        assert!(
+            app.take_jobs().is_empty(),
+            "writing a kubeconfig changes no ledger"
+        );
+        // An imported (kubeadm) CA: the cluster CA file is optional.
+        let mut model = fixture::model();
+        model.status.cas[0].origin = "imported".to_owned();
+        let mut app = fixture::app_with(model, Theme::plain());
+        app.update(Action::GoTo(ScreenId::Inventory));
+        app.update(Action::ExportKubeconfig);
+        type_text(&mut app, "api.example");
+        app.update(Action::Submit);
+        let Some(Layer::Path(input, _)) = app.layers.last() else {
+            panic!("the cluster CA file");
+        };
+        assert!(input.optional);
+        // A revoked certificate gets none.
+        let mut app = inventory();
+        app.update(Action::FilterRevoked);
+        app.update(Action::ExportKubeconfig);
+        assert!(app.layers.is_empty());
+    }
+
+    /// Issue 10, item 8: renewal and revocation prompts name the CA by role and id.
+    #[test]
+    fn renew_and_revoke_prompts_name_the_ca_by_role_and_id() {
+        let mut app = fixture::app_with(
+            fixture::model_in(airlock::state::Phase::Overlap),
+            Theme::plain(),
+        );
+        app.update(Action::GoTo(ScreenId::Inventory));
+        app.update(Action::Renew);
+        app.update(Action::Submit);
+        confirm(&mut app, "alice");
+        let Some(Layer::Passphrase(prompt, _)) = app.layers.last() else {
+            panic!("the passphrase");
+        };
+        assert_eq!(
+            prompt.label,
+            "the incoming CA 'kubernetes-2025' (9b8c7d6e…)"
+        );
+        app.update(Action::Cancel);
+        app.update(Action::Revoke);
+        app.update(Action::Submit);
+        app.update(Action::Submit);
+        app.update(Action::Submit);
+        confirm(&mut app, "alice");
+        let Some(Layer::Passphrase(prompt, _)) = app.layers.last() else {
+            panic!("the passphrase");
+        };
+        assert_eq!(prompt.label, "the retiring CA 'kubernetes' (3f9a1c0d…)");
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The rotation steps of the app: begin, reissue, finish, abort.
 //!
 //! Each walks through layers holding what the next needs, and ends in a job for the
-//! worker: begin asks the new CA's name, a typed confirmation, the active CA's
+//! worker: begin asks the new CA's name first, then a typed confirmation, the active CA's
 //! passphrase and a new passphrase for the new CA twice; reissue asks the output folder,
 //! a confirmation and the new CA's passphrase; finish offers to force (with a typed
 //! reason) when certificates lack a twin and to destroy the old CA's key (confirmed by
-//! typing its name), then the new CA's passphrase; abort asks a confirmation and the old
+//! typing the start of its id: both CAs may share a name), then the new CA's passphrase; abort asks a confirmation and the old
 //! CA's passphrase. The core has the last word: whatever it refuses comes back as an
 //! error dialog, and nothing changed.
 
@@ -34,6 +34,9 @@ use crate::tui::widgets::pager::Pager;
 use crate::tui::widgets::path_input::PathInput;
 use crate::tui::widgets::prompt::TextPrompt;
 use crate::tui::worker::Job;
+
+/// Hex digits of the old CA's id typed, at least, to destroy its key.
+const MIN_ID_PREFIX: usize = 8;
 
 impl App {
     fn phase(&self) -> Phase {
@@ -76,8 +79,8 @@ impl App {
         };
         self.layers.push(Layer::Prompt(
             TextPrompt::new(
-                "Common name of the new CA",
-                "its subject CN (Enter keeps the active CA's name)",
+                "Begin a rotation: the new CA's name",
+                "Asked first; then a confirmation and the passphrases. Enter keeps the active CA's name.",
                 old.common_name.clone(),
                 false,
             ),
@@ -107,6 +110,10 @@ impl App {
         };
         let theme = self.theme;
         let old = self.old_name();
+        let active = self.model.rotation.old.as_ref().map_or_else(
+            || "the active CA".to_owned(),
+            |ca| self.model.ca_named(&ca.id),
+        );
         let body = vec![
             Line::from(vec![
                 Span::raw("A new CA "),
@@ -123,7 +130,7 @@ impl App {
                 "The bundle becomes '{old}' + new; new certificates are signed by the new CA."
             )),
             Line::from(format!(
-                "Asks the passphrase of '{old}' (it authorizes its successor), then a new passphrase for the new CA, twice."
+                "Asks first the passphrase of {active} (it authorizes its successor), then a new passphrase for the new CA, twice."
             )),
             Line::styled(
                 "To bring in a CA made elsewhere: airlock rotate begin --import-cert FILE --import-key FILE",
@@ -199,6 +206,12 @@ impl App {
                 .old
                 .as_ref()
                 .map_or_else(String::new, |ca| ca.common_name.clone()),
+            old_id: self
+                .model
+                .rotation
+                .old
+                .as_ref()
+                .map_or_else(String::new, |ca| ca.id.clone()),
             unreissued: self.model.rotation.unreissued.len(),
         };
         if plan.unreissued == 0 {
@@ -277,7 +290,7 @@ impl App {
                 body,
                 vec![
                     "Keep it archived (encrypted, in the home)".to_owned(),
-                    "Destroy it (you will type the old CA's name)".to_owned(),
+                    "Destroy it (you will type the start of the old CA's id)".to_owned(),
                 ],
             ),
             ChoicePurpose::FinishOldKey(plan),
@@ -321,16 +334,25 @@ impl App {
             "Deploy the new-only bundle only once every client uses its reissued certificate.",
             theme.dim(),
         ));
-        // Destroying the key is confirmed by typing the old CA's name, as the CLI asks.
-        let (phrase, label) = if plan.destroy_old_key {
-            (text::shown(&plan.old_ca), "Finish and destroy")
+        // Destroying the key is confirmed by the start of the old CA's id, at least 8 hex
+        // digits: both CAs often share a common name, so a name would not say which key.
+        let dialog = if plan.destroy_old_key {
+            body.push(Line::from(format!(
+                "The key destroyed is the one of {}.",
+                self.model.ca_named(&plan.old_id)
+            )));
+            ConfirmDialog::new(
+                "Finish the rotation?",
+                body,
+                "Finish and destroy",
+                Some(&text::shown(&plan.old_id)),
+            )
+            .prefix_of(MIN_ID_PREFIX)
         } else {
-            (FINISH_PHRASE.to_owned(), "Finish")
+            ConfirmDialog::new("Finish the rotation?", body, "Finish", Some(FINISH_PHRASE))
         };
-        self.layers.push(Layer::Confirm(
-            ConfirmDialog::new("Finish the rotation?", body, label, Some(&phrase)),
-            Pending::Finish(plan),
-        ));
+        self.layers
+            .push(Layer::Confirm(dialog, Pending::Finish(plan)));
     }
 
     pub(super) fn ask_abort(&mut self) {
@@ -698,7 +720,11 @@ mod tests {
         let Some(Layer::Passphrase(prompt, Unlocking::Reissue(_))) = app.layers.last() else {
             panic!("the new CA's passphrase");
         };
-        assert!(prompt.label.contains("new CA 'kubernetes-2025'"));
+        // Issue 10, item 8: named by role, name and id.
+        assert_eq!(
+            prompt.label,
+            "the incoming CA 'kubernetes-2025' (9b8c7d6e…)"
+        );
         passphrase(&mut app, "new secret");
         let jobs = app.take_jobs();
         assert!(matches!(jobs.as_slice(), [Job::Reissue(out, _)] if out.ends_with("reissued")));
@@ -713,7 +739,11 @@ mod tests {
         app.update(work(WorkEvent::Progress { done: 1, total: 2 }));
         assert!(matches!(app.work, Some(Work::Batch { done: 1, .. })));
         app.update(work(WorkEvent::Rotated(Ok(Box::new(fixture::reissued())))));
-        assert!(app.work.is_none());
+        assert_eq!(
+            app.work,
+            Some(Work::Verifying),
+            "the ledger is verified again"
+        );
         assert_eq!(app.model.rotation.phase, Phase::Reissued, "refreshed");
         let Some(Layer::Pager(pager)) = app.layers.last() else {
             panic!("the summary");
@@ -747,7 +777,7 @@ mod tests {
     }
 
     #[test]
-    fn a_forced_finish_needs_a_reason_and_destroying_needs_the_old_name() {
+    fn a_forced_finish_needs_a_reason_and_destroying_needs_the_old_id() {
         let mut app = on_rotation(Phase::Overlap);
         app.update(Action::RotateFinish);
         app.update(Action::Down);
@@ -768,21 +798,31 @@ mod tests {
             panic!("the confirmation");
         };
         assert!(plan.destroy_old_key);
-        assert_eq!(dialog.phrase.as_deref(), Some("kubernetes"));
-        // "finish" does not confirm destroying the key: the old CA's name does.
-        type_text(&mut app, FINISH_PHRASE);
-        app.update(Action::NextFocus);
-        app.update(Action::Submit);
-        assert_eq!(app.mode(), Mode::Confirm);
-        for _ in FINISH_PHRASE.chars() {
-            app.update(Action::Erase);
+        // Issue 10, item 17: the old CA's id, not its name (both CAs may share one), at
+        // least 8 hex digits of it.
+        assert_eq!(dialog.phrase.as_deref(), Some(fixture::OLD_CA));
+        assert_eq!(dialog.min_prefix, Some(8));
+        // Neither "finish" nor the old CA's name confirms destroying the key.
+        for wrong in [FINISH_PHRASE, "kubernetes", "3f9a1c0"] {
+            type_text(&mut app, wrong);
+            app.update(Action::NextFocus);
+            app.update(Action::Submit);
+            assert_eq!(app.mode(), Mode::Confirm, "'{wrong}' does not confirm");
+            for _ in wrong.chars() {
+                app.update(Action::Erase);
+            }
+            app.update(Action::NextFocus);
         }
-        type_text(&mut app, "kubernetes");
+        type_text(&mut app, "3f9a1c0d");
+        app.update(Action::NextFocus);
         app.update(Action::Submit);
         let Some(Layer::Passphrase(prompt, Unlocking::Finish(_))) = app.layers.last() else {
             panic!("the new CA's passphrase");
         };
-        assert!(prompt.label.contains("new CA 'kubernetes-2025'"));
+        assert_eq!(
+            prompt.label,
+            "the incoming CA 'kubernetes-2025' (9b8c7d6e…)"
+        );
         passphrase(&mut app, "new secret");
         let jobs = app.take_jobs();
         let [Job::Finish(plan, _)] = jobs.as_slice() else {
@@ -850,7 +890,7 @@ mod tests {
         let Some(Layer::Passphrase(prompt, Unlocking::Abort)) = app.layers.last() else {
             panic!("the old CA's passphrase");
         };
-        assert!(prompt.label.contains("old CA 'kubernetes'"));
+        assert_eq!(prompt.label, "the retiring CA 'kubernetes' (3f9a1c0d…)");
         passphrase(&mut app, "old secret");
         let jobs = app.take_jobs();
         assert!(matches!(jobs.as_slice(), [Job::Abort(_)]));
@@ -872,12 +912,64 @@ mod tests {
         assert!(app.notice.as_deref().is_some_and(|n| n.starts_with("busy")));
     }
 
+    /// The whole frame at `width` x `height`, one string per row.
+    fn drawn(app: &App, width: u16, height: u16) -> Vec<String> {
+        let buffer = crate::tui::widgets::testing::render(width, height, |frame| {
+            crate::tui::view::draw(frame, app);
+        });
+        crate::tui::widgets::testing::lines(&buffer)
+    }
+
+    /// Issue 10, item 17: at 80x24 the end of the rotation checklist can be scrolled to,
+    /// in every phase and after a rotation ended; and no further.
+    #[test]
+    fn the_end_of_the_checklist_can_be_scrolled_to() {
+        let mut finished = fixture::model();
+        finished.entries.push(airlock::ledger::Entry {
+            seq: 9,
+            time: "2025-05-30T10:00:00Z".to_owned(),
+            kind: airlock::state::KIND_ROTATION_FINISHED.to_owned(),
+            payload: serde_json::json!({}),
+            prev: String::new(),
+            hash: String::new(),
+        });
+        let models = [
+            fixture::model(),
+            fixture::model_in(Phase::Overlap),
+            fixture::model_in(Phase::Reissued),
+            finished,
+        ];
+        for model in models {
+            let last = crate::tui::screens::rotation::checklist(&model).len();
+            let mut app = fixture::app_with(model, Theme::plain());
+            app.update(Action::GoTo(ScreenId::Rotation));
+            app.update(Action::Resize {
+                width: 80,
+                height: 24,
+            });
+            app.update(Action::Bottom);
+            let rows = drawn(&app, 80, 24);
+            assert!(
+                rows.iter()
+                    .any(|row| row.starts_with(&format!("  {last}. "))),
+                "item {last} is on screen at the end:\n{}",
+                rows.join("\n")
+            );
+            assert!(rows.iter().any(|row| row.contains("↑ more above")));
+            let end = app.rotation.scroll;
+            app.update(Action::Down);
+            assert_eq!(app.rotation.scroll, end, "no scrolling past the end");
+            app.update(Action::Up);
+            assert_eq!(app.rotation.scroll, end - 1, "each key moves the screen");
+        }
+    }
+
     #[test]
     fn the_screen_scrolls_and_enter_shows_the_whole_checklist() {
         let mut app = on_rotation(Phase::Overlap);
         app.update(Action::Down);
         app.update(Action::PageDown);
-        assert_eq!(app.rotation.scroll, 11);
+        assert_eq!(app.rotation.scroll, 10, "the end, at 80x24");
         app.update(Action::Top);
         assert_eq!(app.rotation.scroll, 0);
         app.update(Action::Detail);

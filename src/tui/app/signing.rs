@@ -223,18 +223,13 @@ impl App {
     }
 }
 
-/// What the passphrase prompt for signing says: whose key, and what it unlocks.
-pub(super) fn sign_prompt(plan: &SignPlan) -> (String, String) {
-    let label = plan.ca.as_deref().map_or_else(
-        || "the CA".to_owned(),
-        |ca| format!("CA '{}'", text::shown(ca)),
-    );
-    let purpose = format!(
+/// What the passphrase prompt for signing says it unlocks.
+pub(super) fn sign_purpose(plan: &SignPlan) -> String {
+    format!(
         "Unlocks the CA key for this batch only: {} into {}.",
         text::count(plan.approved_items, "certificate"),
         text::fit_path(&plan.out, 30)
-    );
-    (label, purpose)
+    )
 }
 
 /// `<name>` in `parent`, or `<name>-2`... if that exists.
@@ -360,6 +355,31 @@ mod tests {
         app.update(Action::Submit);
         assert_eq!(app.mode(), Mode::Confirm);
         app
+    }
+
+    /// Issue 10, item 8: the signing passphrase names the CA by role and id: during a
+    /// rotation, the incoming CA.
+    #[test]
+    fn the_sign_prompt_names_the_ca_by_role_and_id() {
+        for (model, label) in [
+            (fixture::model(), "the active CA 'kubernetes' (3f9a1c0d…)"),
+            (
+                fixture::model_in(airlock::state::Phase::Overlap),
+                "the incoming CA 'kubernetes-2025' (9b8c7d6e…)",
+            ),
+        ] {
+            let mut app = fixture::reviewing(fixture::app_with(model, Theme::plain()));
+            app.update(Action::ApproveAll);
+            app.update(Action::Sign);
+            app.update(Action::Submit);
+            type_text(&mut app, SIGN_PHRASE);
+            app.update(Action::NextFocus);
+            app.update(Action::Submit);
+            let Some(Layer::Passphrase(prompt, _)) = app.layers.last() else {
+                panic!("the passphrase");
+            };
+            assert_eq!(prompt.label, label);
+        }
     }
 
     #[test]
@@ -604,7 +624,9 @@ mod tests {
         app.update(work(WorkEvent::Signed(Ok(Box::new(
             fixture::sign_outcome(),
         )))));
-        assert!(app.work.is_none());
+        // Issue 10, item 17: the ledger is verified again after the act.
+        assert_eq!(app.work, Some(Work::Verifying));
+        assert!(matches!(app.take_jobs().as_slice(), [Job::Verify]));
         assert_eq!(app.mode(), Mode::Pager);
         assert_eq!(
             app.review.signed,

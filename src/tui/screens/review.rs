@@ -1,12 +1,16 @@
 //! Review: the items of one intake folder with the policy's verdict and the officer's
 //! decision, the selected item's detail (with the RBAC bindings it would match once a
-//! snapshot is loaded), and the batch digest in large characters.
+//! snapshot is loaded), and the batch digest in large characters. The header names the
+//! CA that will sign by role and id (during a rotation, the incoming one); a row whose
+//! user or groups an RBAC binding to cluster-admin or wildcard rules would match is
+//! flagged in the list itself.
 //!
 //! Owns the decisions. A rejected item can never be approved; an accepted item starts
 //! undecided and is signed only once approved. Nothing here signs: [`ReviewState::plan`]
 //! says what would be signed and the app takes it from there.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use airlock::ops::ReviewReport;
@@ -247,11 +251,16 @@ impl ReviewState {
             Line::from(vec![
                 Span::styled(format!("{:<width$} ", "item"), theme.dim()),
                 self.mark(self.selected, theme),
-                Span::raw(format!(
-                    " {} → {}.crt",
-                    text::shown(&item.input),
-                    text::shown(&item.stem)
-                )),
+                // A rejected item is never written: it has no output name.
+                Span::raw(if item.verdict == Verdict::Rejected {
+                    format!(" {}", text::shown(&item.input))
+                } else {
+                    format!(
+                        " {} → {}.crt",
+                        text::shown(&item.input),
+                        text::shown(&item.stem)
+                    )
+                }),
             ]),
             labelled(
                 "user",
@@ -382,10 +391,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Min(4),
     ])
     .areas(area);
-    let ca = report.ca.as_deref().map_or_else(
-        || "no CA yet (review only)".to_owned(),
-        |ca| format!("CA '{}'", text::shown(ca)),
-    );
+    // The model knows roles and ids; the report only the signing CA's name.
+    let ca = match (app.model.signing_ca(), report.ca.as_deref()) {
+        (Some(signing), _) => app.model.ca_named(&signing.info.id),
+        (None, Some(name)) => format!("CA '{}'", text::shown(name)),
+        (None, None) => "no CA yet (review only)".to_owned(),
+    };
     let room = usize::from(header.width).saturating_sub(text::width(&ca) + 16);
     frame.render_widget(
         Line::from(vec![
@@ -445,6 +456,29 @@ fn draw_digest(frame: &mut Frame, area: Rect, digest: &str, big: bool, theme: Th
     }
 }
 
+/// Columns from which the review list has a groups column.
+const GROUPS_FROM: usize = 100;
+
+/// How an item's matched RBAC bindings read in the list when one grants everything or
+/// wildcard rules (the core marks such bindings; its flag says which, in the detail).
+fn broad_rbac(item: &ItemReview) -> Option<&'static str> {
+    if item
+        .bindings
+        .iter()
+        .any(|binding| binding.ends_with(" (full control)"))
+    {
+        Some("RBAC: cluster-admin")
+    } else if item
+        .bindings
+        .iter()
+        .any(|binding| binding.ends_with(" (wildcard rules)"))
+    {
+        Some("RBAC: wildcard role")
+    } else {
+        None
+    }
+}
+
 fn draw_list(frame: &mut Frame, area: Rect, state: &ReviewState, theme: Theme) {
     let counts = state.counts();
     let signed = if state.signed.is_some() {
@@ -467,6 +501,12 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &ReviewState, theme: Theme) {
     let width = usize::from(inner.width);
     let input_width = (width / 4).clamp(10, 30);
     let user_width = (width / 5).clamp(8, 24);
+    // The groups get a column where the reason keeps room beside it (from 100 columns).
+    let groups_width = if width >= GROUPS_FROM {
+        (width / 6).clamp(8, 24)
+    } else {
+        0
+    };
     let mut lines = Vec::new();
     for (index, item) in report.items.iter().enumerate().skip(start).take(height) {
         let selected = index == state.selected;
@@ -477,17 +517,33 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &ReviewState, theme: Theme) {
             .or(item.flags.first())
             .map(|reason| text::shown(reason))
             .unwrap_or_default();
-        let rest = format!(
-            " {:<input_width$} {:<user_width$} {first}",
+        let mut rest = format!(
+            " {:<input_width$} {:<user_width$} ",
             text::fit(&item.input, input_width),
             text::fit(item.user.as_deref().unwrap_or("—"), user_width),
         );
-        let used = 2 + text::width(&state.mark(index, theme).content);
-        let mut line = Line::from(vec![
-            Span::raw(format!("{marker} ")),
-            state.mark(index, theme),
-            Span::raw(text::cut(&rest, width.saturating_sub(used))),
-        ]);
+        if groups_width > 0 {
+            let groups = if item.groups.is_empty() {
+                "—".to_owned()
+            } else {
+                item.groups.join(",")
+            };
+            let _ = write!(rest, "{:<groups_width$} ", text::fit(&groups, groups_width));
+        }
+        let mark = state.mark(index, theme);
+        let mut used = 2 + text::width(&mark.content) + text::width(&rest);
+        let mut spans = vec![Span::raw(format!("{marker} ")), mark, Span::raw(rest)];
+        // An RBAC binding granting everything (or wildcard rules) leads the note.
+        if let Some(broad) = broad_rbac(item) {
+            let flag = format!("{} {broad} ", theme::WARN);
+            used += text::width(&flag);
+            spans.push(Span::styled(
+                text::cut(&flag, width.saturating_sub(used - text::width(&flag))),
+                theme.warn(),
+            ));
+        }
+        spans.push(Span::raw(text::cut(&first, width.saturating_sub(used))));
+        let mut line = Line::from(spans);
         if selected {
             line = line.style(theme.selected());
         }
@@ -550,6 +606,82 @@ mod tests {
             state.rbac, None,
             "the snapshot goes with the read that loaded it"
         );
+    }
+
+    fn drawn(app: &App, width: u16, height: u16) -> Vec<String> {
+        let buffer = crate::tui::widgets::testing::render(width, height, |frame| {
+            crate::tui::view::draw(frame, app);
+        });
+        crate::tui::widgets::testing::lines(&buffer)
+    }
+
+    /// Issue 10, item 8: the review header says which CA signs, by role and id: during an
+    /// overlap, the incoming one.
+    #[test]
+    fn the_header_names_the_signing_ca_by_role_and_id() {
+        let app = fixture::reviewing(fixture::app_with(
+            fixture::model_in(airlock::state::Phase::Overlap),
+            Theme::plain(),
+        ));
+        let rows = drawn(&app, 120, 40);
+        assert!(
+            rows[1].contains("signs: the incoming CA 'kubernetes-2025' (9b8c7d6e…)"),
+            "{}",
+            rows[1]
+        );
+    }
+
+    /// Issue 10, item 17: an RBAC match to cluster-admin or a wildcard role is flagged in
+    /// the list, ahead of the item's other notes; rows show the groups where they fit.
+    #[test]
+    fn the_list_flags_broad_rbac_and_shows_groups_where_they_fit() {
+        let mut report = fixture::review_report_with_bindings();
+        report.items[1].bindings.push(
+            "ClusterRoleBinding ops-admins grants ClusterRole/cluster-admin (full control)"
+                .to_owned(),
+        );
+        report.items[1].flags.push(
+            "ClusterRoleBinding 'ops-admins' grants cluster-admin: full control of the cluster"
+                .to_owned(),
+        );
+        report.items[0]
+            .bindings
+            .push("RoleBinding star in namespace app grants Role/star (wildcard rules)".to_owned());
+        let mut app = fixture::app_with(fixture::model(), Theme::plain());
+        app.update(crate::tui::action::Action::OpenIntake(PathBuf::from(
+            "/media/usb/requests",
+        )));
+        let _ = app.take_jobs();
+        app.update(fixture::work(crate::tui::action::WorkEvent::Reviewed(Ok(
+            report,
+        ))));
+        for (width, height) in [(80, 24), (120, 40)] {
+            let rows = drawn(&app, width, height);
+            let bob = rows
+                .iter()
+                .find(|row| row.contains("bob.yaml"))
+                .expect("bob's row");
+            assert!(bob.contains("! RBAC: cluster-admin"), "{bob}");
+            let alice = rows
+                .iter()
+                .find(|row| row.contains("alice.csr") && row.contains('›'))
+                .expect("alice's row");
+            assert!(alice.contains("! RBAC: wildcard role"), "{alice}");
+            assert_eq!(alice.contains("dev,ops"), width >= 100, "{alice}");
+        }
+    }
+
+    /// Issue 10, item 17: a rejected item shows no output name (it is never written).
+    #[test]
+    fn a_rejected_item_has_no_output_name() {
+        let mut state = ReviewState::default();
+        state.load(fixture::review_report());
+        let first = state.detail(Theme::plain())[0].to_string();
+        assert!(first.ends_with("alice.csr → alice.crt"), "{first}");
+        state.selected = fixture::REJECTED_INDEX;
+        let first = state.detail(Theme::plain())[0].to_string();
+        assert!(first.ends_with("rejected  root.pem"), "{first}");
+        assert!(!first.contains(".crt"), "{first}");
     }
 
     #[test]

@@ -4,8 +4,12 @@
 //! the bundle for `--client-ca-file`, both CAs, and the deployment checklist
 //! (`rotation::checklist`; Enter shows all of it).
 //!
+//! Once a rotation has ended (finished or aborted, and no other begun since) the screen
+//! says so in the past tense, and the checklist is the one of the ended rotation.
+//!
 //! Nothing here acts: the plans below are what the app carries through its dialogs to the
-//! worker. The screen scrolls when it does not fit.
+//! worker. The screen scrolls when it does not fit: its lines are wrapped here, so that
+//! the app knows exactly how far it scrolls ([`max_scroll`]).
 
 use airlock::ca::{CaAlgorithm, CaInfo};
 use airlock::ops::RotationStatus;
@@ -13,10 +17,13 @@ use airlock::rotation::{self, ChecklistItem};
 use airlock::state::Phase;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::keymap::{self, Mode};
 use crate::tui::model::AppModel;
 use crate::tui::text;
 use crate::tui::theme::{self, Theme};
@@ -59,8 +66,11 @@ pub struct FinishPlan {
     pub force_reason: Option<String>,
     /// Delete the old CA's encrypted key instead of archiving it.
     pub destroy_old_key: bool,
-    /// Common name of the old CA (typed to confirm destroying its key).
+    /// Common name of the old CA (for the prompts).
     pub old_ca: String,
+    /// The old CA's id: a prefix of it (8 hex digits at least) is typed to confirm
+    /// destroying its key, since both CAs may share a common name.
+    pub old_id: String,
     /// Active old-CA certificates without a twin, when the plan was made.
     pub unreissued: usize,
 }
@@ -88,13 +98,55 @@ fn short_id(ca: &CaInfo) -> String {
     format!("(id {})", text::fit(&ca.id, 9))
 }
 
+/// How the last rotation ended, when it has and no other has begun since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// Finished on this day: the new CA alone is trusted.
+    Finished(String),
+    /// Aborted on this day: back to the old CA alone.
+    Aborted(String),
+}
+
+/// How the last rotation ended, from the ledger (`None` during one, or before any).
+pub fn ended(model: &AppModel) -> Option<Ended> {
+    if model.rotation.phase != Phase::Stable {
+        return None;
+    }
+    let entry = model
+        .entries
+        .iter()
+        .rev()
+        .find(|entry| entry.kind.starts_with("rotation."))?;
+    let day = text::shown(entry.time.get(..10).unwrap_or(&entry.time));
+    match entry.kind.as_str() {
+        airlock::state::KIND_ROTATION_FINISHED => Some(Ended::Finished(day)),
+        airlock::state::KIND_ROTATION_ABORTED => Some(Ended::Aborted(day)),
+        _ => None,
+    }
+}
+
+/// The label of the key bound to `action` on this screen, as the keymap has it.
+fn key_label(action: &Action) -> String {
+    keymap::key_for(Mode::Rotation, action).unwrap_or_default()
+}
+
+/// The user of the certificate with `serial`, as drawn.
+fn user_of(model: &AppModel, serial: &str) -> String {
+    model
+        .certs
+        .iter()
+        .find(|cert| cert.issued.serial == serial)
+        .map_or_else(|| "?".to_owned(), |cert| text::fit(&cert.issued.user, 24))
+}
+
 fn heading(title: &str, theme: Theme) -> Line<'static> {
     Line::styled(format!("── {title} "), theme.title())
 }
 
 /// The timeline: done steps ✔, the current one ● (and reversed), those to come ○.
-fn timeline(phase: Phase, theme: Theme) -> Vec<Line<'static>> {
+fn timeline(phase: Phase, finished: bool, theme: Theme) -> Vec<Line<'static>> {
     let current = match phase {
+        Phase::Stable if finished => 3,
         Phase::Stable => 0,
         Phase::Overlap => 1,
         Phase::Reissued => 2,
@@ -126,7 +178,7 @@ fn timeline(phase: Phase, theme: Theme) -> Vec<Line<'static>> {
 fn next_lines(model: &AppModel, theme: Theme) -> Vec<Line<'static>> {
     let status = &model.rotation;
     let (old, new) = ca_names(status);
-    let key = |key: &str| Span::styled(format!("{key:<2}"), theme.key());
+    let key = |action: &Action| Span::styled(format!("{:<2}", key_label(action)), theme.key());
     let mut lines = Vec::new();
     match status.phase {
         Phase::Stable if status.old.is_none() => lines.push(Line::styled(
@@ -137,26 +189,26 @@ fn next_lines(model: &AppModel, theme: Theme) -> Vec<Line<'static>> {
             theme.warn(),
         )),
         Phase::Stable => lines.push(Line::from(vec![
-            key("b"),
+            key(&Action::RotateBegin),
             Span::raw(format!(
-                "begin: generate a new CA; the bundle trusts '{old}' and the new one; new certificates are signed by the new CA. Asks the passphrase of '{old}', then a new one for the new CA (twice)."
+                "begin: first asks the new CA's name, then a typed confirmation, the passphrase of '{old}' (it authorizes its successor) and a new passphrase for the new CA, twice. The new CA is generated here; the bundle trusts both; new certificates are signed by the new CA."
             )),
         ])),
         Phase::Overlap => {
             lines.push(Line::from(vec![
-                key("r"),
+                key(&Action::RotateReissue),
                 Span::raw(format!(
                     "reissue: sign each active certificate of '{old}' again with '{new}' (same subject and key) into a folder; asks the passphrase of '{new}'. Once every one has its twin the phase is reissued."
                 )),
             ]));
             lines.push(Line::from(vec![
-                key("x"),
+                key(&Action::RotateAbort),
                 Span::raw(format!(
                     "abort: retire '{new}'; the bundle goes back to '{old}' alone; asks the passphrase of '{old}'."
                 )),
             ]));
             lines.push(Line::from(vec![
-                key("f"),
+                key(&Action::RotateFinish),
                 Span::raw(format!(
                     "finish early: only with a typed reason while {} have no twin.",
                     text::count(status.unreissued.len(), "certificate")
@@ -165,13 +217,13 @@ fn next_lines(model: &AppModel, theme: Theme) -> Vec<Line<'static>> {
         }
         Phase::Reissued => {
             lines.push(Line::from(vec![
-                key("f"),
+                key(&Action::RotateFinish),
                 Span::raw(format!(
                     "finish: once every client uses its reissued certificate, trust '{new}' alone; '{old}' is retired, its key archived or destroyed; asks the passphrase of '{new}'."
                 )),
             ]));
             lines.push(Line::from(vec![
-                key("r"),
+                key(&Action::RotateReissue),
                 Span::raw("reissue again: hands back the twins already signed (into another folder, say)."),
             ]));
         }
@@ -206,7 +258,11 @@ fn count_lines(model: &AppModel, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(line)];
     for serial in status.unreissued.iter().take(3) {
         lines.push(Line::styled(
-            format!("  not yet reissued: serial {}", text::fit(serial, 34)),
+            format!(
+                "  not yet reissued: serial {} ({})",
+                text::fit(serial, 34),
+                user_of(model, serial)
+            ),
             theme.dim(),
         ));
     }
@@ -263,21 +319,38 @@ fn ca_lines(label: &str, ca: &CaInfo, theme: Theme) -> Vec<Line<'static>> {
     ]
 }
 
-/// The checklist for the current phase, with the bundle the officer will carry.
+/// The checklist for the current phase (or of the rotation that just finished), with
+/// the bundle the officer will carry.
 pub fn checklist(model: &AppModel) -> Vec<ChecklistItem> {
     let bundle = model.bundle.as_ref().map_or_else(
         || "the bundle".to_owned(),
         |bundle| bundle.path.display().to_string(),
     );
-    rotation::checklist(model.rotation.phase, false, &bundle)
+    let finished = matches!(ended(model), Some(Ended::Finished(_)));
+    rotation::checklist(model.rotation.phase, finished, &bundle)
+}
+
+/// What the checklist is, in words: for the phase now, or in the past tense once a
+/// rotation has ended.
+fn checklist_intro(model: &AppModel) -> String {
+    let (active, _) = ca_names(&model.rotation);
+    match ended(model) {
+        Some(Ended::Finished(day)) => format!(
+            "The rotation finished on {day}: '{active}' alone has been trusted since. Each place below was to get the new-only bundle; check that each did."
+        ),
+        Some(Ended::Aborted(day)) => format!(
+            "The rotation was aborted on {day}: the bundle went back to '{active}' alone. Each place below was to get it again; check that each did."
+        ),
+        None => format!(
+            "Phase {}: deploy the bundle for this phase where it is named below.",
+            rotation::phase_name(model.rotation.phase)
+        ),
+    }
 }
 
 /// The whole checklist, for the pager.
 pub fn checklist_detail(model: &AppModel, theme: Theme) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(format!(
-        "Phase {}: deploy the bundle for this phase where it is named below.",
-        rotation::phase_name(model.rotation.phase)
-    ))];
+    let mut lines = vec![Line::from(checklist_intro(model))];
     lines.extend(numbered(&checklist(model), theme));
     lines
 }
@@ -299,16 +372,29 @@ pub fn numbered(items: &[ChecklistItem], theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// The screen's lines.
+/// The screen's lines, before wrapping.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let theme = app.theme;
     let model = &app.model;
     let status = &model.rotation;
+    let ended = ended(model);
+    let since = match &ended {
+        Some(Ended::Finished(day)) => format!(" · the last rotation finished on {day}"),
+        Some(Ended::Aborted(day)) => format!(" · the last rotation was aborted on {day}"),
+        None => String::new(),
+    };
     let mut lines = vec![heading(
-        &format!("Rotation phase {}", rotation::phase_name(status.phase)),
+        &format!(
+            "Rotation phase {}{since}",
+            rotation::phase_name(status.phase)
+        ),
         theme,
     )];
-    lines.extend(timeline(status.phase, theme));
+    lines.extend(timeline(
+        status.phase,
+        matches!(ended, Some(Ended::Finished(_))),
+        theme,
+    ));
     lines.push(heading("Next", theme));
     lines.extend(next_lines(model, theme));
     let whose = if status.phase == Phase::Stable {
@@ -329,7 +415,16 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         (Some(active), None) => lines.extend(ca_lines("active", active, theme)),
         _ => lines.push(Line::from("  (none)")),
     }
-    lines.push(heading("Deployment checklist (Enter: all of it)", theme));
+    let detail = key_label(&Action::Detail);
+    let title = if ended.is_some() {
+        format!("Deployment checklist of the ended rotation ({detail}: all of it)")
+    } else {
+        format!("Deployment checklist ({detail}: all of it)")
+    };
+    lines.push(heading(&title, theme));
+    if ended.is_some() {
+        lines.push(Line::from(checklist_intro(model)));
+    }
     for (number, item) in (1..).zip(checklist(model)) {
         lines.push(Line::from(format!(
             "  {number}. {}",
@@ -339,34 +434,103 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
-/// Rows `lines` take when wrapped to `width` (an estimate by display width).
-pub fn wrapped_rows(lines: &[Line<'_>], width: usize) -> usize {
-    lines
+/// `line` wrapped at word boundaries into rows of at most `width` columns, styles kept
+/// (a word longer than a row is cut). Each row is drawn as it is, so the row count is
+/// exact.
+pub fn wrap(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let cells: Vec<(char, Style)> = line
+        .spans
         .iter()
-        .map(|line| line.width().max(1).div_ceil(width.max(1)))
-        .sum()
+        .flat_map(|span| {
+            let style = line.style.patch(span.style);
+            span.content
+                .chars()
+                .map(move |character| (character, style))
+        })
+        .collect();
+    let columns = |character: char| text::width(character.encode_utf8(&mut [0; 4]));
+    let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
+    let mut row: Vec<(char, Style)> = Vec::new();
+    let mut used = 0;
+    // Where the row may break: just after its last space.
+    let mut after_space: Option<usize> = None;
+    for (character, style) in cells {
+        let needed = columns(character);
+        if used + needed > width && !row.is_empty() {
+            if character == ' ' {
+                rows.push(std::mem::take(&mut row));
+                used = 0;
+                after_space = None;
+                continue;
+            }
+            let rest = match after_space {
+                Some(at) if at < row.len() => row.split_off(at),
+                _ => Vec::new(),
+            };
+            rows.push(std::mem::replace(&mut row, rest));
+            used = row.iter().map(|(character, _)| columns(*character)).sum();
+            after_space = None;
+        }
+        row.push((character, style));
+        used += needed;
+        if character == ' ' {
+            after_space = Some(row.len());
+        }
+    }
+    rows.push(row);
+    rows.into_iter()
+        .map(|row| {
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            for (character, style) in row {
+                match spans.last_mut() {
+                    Some(span) if span.style == style => span.content.to_mut().push(character),
+                    _ => spans.push(Span::styled(character.to_string(), style)),
+                }
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// The screen's rows at `width` columns.
+pub fn rows(app: &App, width: usize) -> Vec<Line<'static>> {
+    lines(app)
+        .iter()
+        .flat_map(|line| wrap(line, width))
+        .collect()
+}
+
+/// The first row shown when scrolled to the end, in an area of `width` x `height` (the
+/// last row then says there is more above).
+pub fn max_scroll(app: &App, width: u16, height: u16) -> usize {
+    let total = rows(app, usize::from(width)).len();
+    let height = usize::from(height);
+    if total <= height {
+        0
+    } else {
+        total - height.saturating_sub(1).max(1)
+    }
 }
 
 /// Draws the rotation screen.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let lines = lines(app);
-    let total = wrapped_rows(&lines, usize::from(area.width));
+    let rows = rows(app, usize::from(area.width));
+    let total = rows.len();
     let height = usize::from(area.height);
     if total <= height {
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        frame.render_widget(Paragraph::new(rows), area);
         return;
     }
     // One row says that there is more, and which way.
     let [body, more] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let rows = usize::from(body.height);
-    let scroll = app.rotation.scroll.min(total - rows);
+    let shown = usize::from(body.height);
+    let scroll = app.rotation.scroll.min(total - shown);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        Paragraph::new(rows).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         body,
     );
-    let hint = match (scroll > 0, scroll + rows < total) {
+    let hint = match (scroll > 0, scroll + shown < total) {
         (_, true) => "↓ more below (↓/PgDn scrolls)",
         (true, false) => "↑ more above (↑/PgUp scrolls)",
         (false, false) => "",
@@ -395,11 +559,11 @@ mod tests {
     #[test]
     fn the_timeline_marks_the_current_phase_with_a_symbol() {
         let theme = Theme::plain();
-        let stable = shown(&timeline(Phase::Stable, theme));
+        let stable = shown(&timeline(Phase::Stable, false, theme));
         assert!(stable.contains("● stable ─begin─▶ ○ overlap"), "{stable}");
-        let overlap = shown(&timeline(Phase::Overlap, theme));
+        let overlap = shown(&timeline(Phase::Overlap, false, theme));
         assert!(overlap.contains("✔ stable ─begin─▶ ● overlap ─reissue─▶ ○ reissued"));
-        let reissued = shown(&timeline(Phase::Reissued, theme));
+        let reissued = shown(&timeline(Phase::Reissued, false, theme));
         assert!(reissued.contains("✔ overlap ─reissue─▶ ● reissued ─finish─▶ ○ stable (new CA)"));
     }
 
@@ -416,6 +580,108 @@ mod tests {
         let reissued = shown(&next_lines(&fixture::model_in(Phase::Reissued), theme));
         assert!(reissued.starts_with("f finish"));
         assert!(!reissued.contains("abort"));
+    }
+
+    /// Issue 10, item 17: the begin step says it first asks the new CA's name; the key
+    /// comes from the keymap.
+    #[test]
+    fn begin_says_it_first_asks_the_new_name() {
+        let stable = shown(&next_lines(&fixture::model(), Theme::plain()));
+        assert!(
+            stable.starts_with("b begin: first asks the new CA's name, then"),
+            "{stable}"
+        );
+    }
+
+    /// Issue 10, item 17: serials in the rotation lists show their user.
+    #[test]
+    fn unreissued_serials_show_their_user() {
+        let model = fixture::model_in(Phase::Overlap);
+        let lines = shown(&count_lines(&model, Theme::plain()));
+        let alice = &model.certs[0].issued.serial;
+        assert!(
+            lines.contains(&format!("not yet reissued: serial {alice} (alice)")),
+            "{lines}"
+        );
+        assert!(lines.contains("(bob)"), "{lines}");
+    }
+
+    /// Issue 10, item 17: once a rotation has ended, the screen and its checklist speak
+    /// in the past tense.
+    #[test]
+    fn an_ended_rotation_is_spoken_of_in_the_past_tense() {
+        let mut model = fixture::model();
+        assert_eq!(ended(&model), None);
+        let ending = |kind: &str| airlock::ledger::Entry {
+            seq: 9,
+            time: "2025-05-30T10:00:00Z".to_owned(),
+            kind: kind.to_owned(),
+            payload: serde_json::json!({}),
+            prev: String::new(),
+            hash: String::new(),
+        };
+        model
+            .entries
+            .push(ending(airlock::state::KIND_ROTATION_FINISHED));
+        assert_eq!(
+            ended(&model),
+            Some(Ended::Finished("2025-05-30".to_owned()))
+        );
+        let detail = shown(&checklist_detail(&model, Theme::plain()));
+        assert!(
+            detail.starts_with("The rotation finished on 2025-05-30: 'kubernetes' alone has been trusted since. Each place below was to get the new-only bundle"),
+            "{detail}"
+        );
+        assert!(detail.contains("the new CA alone"), "{detail}");
+        let app = fixture::app_with(model.clone(), Theme::plain());
+        let screen = shown(&lines(&app));
+        assert!(
+            screen.contains("Rotation phase stable · the last rotation finished on 2025-05-30")
+        );
+        assert!(
+            screen.contains("✔ reissued ─finish─▶ ● stable (new CA)"),
+            "{screen}"
+        );
+        assert!(screen.contains("Deployment checklist of the ended rotation"));
+        model.entries.pop();
+        model
+            .entries
+            .push(ending(airlock::state::KIND_ROTATION_ABORTED));
+        let detail = shown(&checklist_detail(&model, Theme::plain()));
+        assert!(
+            detail.starts_with("The rotation was aborted on 2025-05-30"),
+            "{detail}"
+        );
+        // During a rotation the checklist is for the phase, in the present.
+        let overlap = fixture::model_in(Phase::Overlap);
+        assert!(
+            shown(&checklist_detail(&overlap, Theme::plain())).starts_with("Phase overlap: deploy")
+        );
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_styles_and_counts_rows_exactly() {
+        let line = Line::from(vec![
+            Span::raw("alpha beta "),
+            Span::styled("gamma", Theme::colored().warn()),
+        ]);
+        let rows = wrap(&line, 10);
+        let text: Vec<String> = rows.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            vec!["alpha beta", "gamma"],
+            "the space at the break is dropped"
+        );
+        assert_eq!(
+            rows[1].spans.last().map(|span| span.style),
+            Some(Theme::colored().warn())
+        );
+        let long: Vec<String> = wrap(&Line::from("x".repeat(25)), 10)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(long, vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+        assert_eq!(wrap(&Line::from(""), 10).len(), 1);
     }
 
     #[test]

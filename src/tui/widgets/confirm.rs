@@ -1,5 +1,6 @@
 //! A confirmation dialog for acts that cannot be taken back. The focus starts on Cancel,
-//! so Enter alone never confirms; a dangerous act also needs a phrase typed exactly.
+//! so Enter alone never confirms; a dangerous act also needs a phrase typed exactly (or,
+//! for a long identifier, a start of it at least so long).
 //! The dialog does not hold the pending act: the app keeps it beside the dialog and acts
 //! only on [`Outcome::Done`].
 
@@ -41,6 +42,8 @@ pub struct ConfirmDialog {
     pub focus: Focus,
     /// Why the last Enter did nothing.
     pub warning: Option<String>,
+    /// When set, a start of the phrase at least this many characters long confirms.
+    pub min_prefix: Option<usize>,
 }
 
 impl ConfirmDialog {
@@ -59,6 +62,27 @@ impl ConfirmDialog {
             typed: String::new(),
             focus: Focus::Cancel,
             warning: None,
+            min_prefix: None,
+        }
+    }
+
+    /// The same dialog, confirmed by typing a start of the phrase at least `min`
+    /// characters long (an id prefix, say).
+    #[must_use]
+    pub fn prefix_of(mut self, min: usize) -> Self {
+        self.min_prefix = Some(min);
+        self
+    }
+
+    /// What the field asks to be typed.
+    fn asked(&self) -> String {
+        let phrase = self.phrase.as_deref().unwrap_or_default();
+        match self.min_prefix {
+            Some(min) => {
+                let start: String = phrase.chars().take(min).collect();
+                format!("at least '{start}' of '{phrase}'")
+            }
+            None => format!("'{phrase}'"),
         }
     }
 
@@ -66,7 +90,15 @@ impl ConfirmDialog {
     pub fn phrase_matches(&self) -> bool {
         self.phrase
             .as_deref()
-            .is_none_or(|phrase| phrase == self.typed)
+            .is_none_or(|phrase| match self.min_prefix {
+                Some(min) => {
+                    self.typed.chars().count() >= min
+                        && phrase
+                            .to_lowercase()
+                            .starts_with(&self.typed.to_lowercase())
+                }
+                None => phrase == self.typed,
+            })
     }
 
     /// Handles one action.
@@ -93,10 +125,7 @@ impl ConfirmDialog {
                 Focus::Cancel => return Outcome::Cancelled,
                 Focus::Confirm if self.phrase_matches() => return Outcome::Done(()),
                 Focus::Confirm => {
-                    self.warning = Some(format!(
-                        "type '{}' exactly first",
-                        self.phrase.as_deref().unwrap_or_default()
-                    ));
+                    self.warning = Some(format!("type {} exactly first", self.asked()));
                 }
             },
             _ => {}
@@ -129,7 +158,7 @@ impl ConfirmDialog {
             Paragraph::new(self.body.clone()).wrap(Wrap { trim: false }),
             body,
         );
-        if let Some(phrase) = &self.phrase {
+        if self.phrase.is_some() {
             let mark = if self.phrase_matches() {
                 Span::styled(format!(" {}", crate::tui::theme::OK), theme.ok())
             } else {
@@ -137,7 +166,7 @@ impl ConfirmDialog {
             };
             frame.render_widget(
                 Line::from(vec![
-                    Span::raw(format!("Type '{phrase}' to confirm: ")),
+                    Span::raw(format!("Type {} to confirm: ", self.asked())),
                     Span::styled(
                         format!("{}▏", crate::tui::text::shown(&self.typed)),
                         theme.strong(),
@@ -214,6 +243,33 @@ mod tests {
         }
         dialog.handle(&Action::NextFocus);
         assert!(matches!(dialog.handle(&Action::Cancel), Outcome::Cancelled));
+    }
+
+    /// Issue 10, item 17: an id is confirmed by a start of it, 8 characters at least.
+    #[test]
+    fn a_prefix_of_at_least_the_minimum_confirms() {
+        let mut dialog =
+            ConfirmDialog::new("Destroy?", Vec::new(), "Destroy", Some("3f9a1c0d5e7b"))
+                .prefix_of(8);
+        dialog.handle(&Action::NextFocus);
+        for character in "3f9a1c0".chars() {
+            dialog.handle(&Action::Type(character));
+        }
+        assert!(!dialog.phrase_matches(), "7 characters are not enough");
+        assert!(matches!(dialog.handle(&Action::Submit), Outcome::Pending));
+        dialog.handle(&Action::Type('x'));
+        assert!(!dialog.phrase_matches(), "not a start of the id");
+        dialog.handle(&Action::Erase);
+        dialog.handle(&Action::Type('D'));
+        assert!(dialog.phrase_matches(), "hex in either case");
+        dialog.handle(&Action::Type('5'));
+        assert!(dialog.phrase_matches(), "more than the minimum");
+        let buffer = render(80, 24, |frame| dialog.render(frame, Theme::plain()));
+        assert!(shows(
+            &buffer,
+            "Type at least '3f9a1c0d' of '3f9a1c0d5e7b' to confirm: "
+        ));
+        assert!(matches!(dialog.handle(&Action::Submit), Outcome::Done(())));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! asks for a file), as a shell completes them: one match completes it, several complete
 //! their common start and are listed. `~/` stands for the home folder. Completion lists
 //! the folder being typed; it never reads files or follows anything outside what is
-//! typed. Names are drawn inert. An optional input takes an empty answer.
+//! typed. Names are drawn inert. An optional input takes an empty answer. The field takes
+//! a shell's editing keys (`line_edit`): a cursor, Ctrl-W, Ctrl-U, Home/End.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::line_edit::Cursor;
 use super::{Outcome, centered, dialog};
 use crate::tui::action::Action;
 use crate::tui::text;
@@ -38,6 +40,8 @@ pub struct PathInput {
     pub files: bool,
     /// Whether an empty answer is taken (as an empty path: "none").
     pub optional: bool,
+    /// Where the cursor stands in `text`.
+    pub cursor: Cursor,
 }
 
 impl PathInput {
@@ -51,6 +55,7 @@ impl PathInput {
             warning: None,
             files: false,
             optional: false,
+            cursor: Cursor::default(),
         }
     }
 
@@ -71,17 +76,10 @@ impl PathInput {
     /// Handles one action; [`Outcome::Done`] gives the path (with `~` expanded).
     pub fn handle(&mut self, action: &Action) -> Outcome<PathBuf> {
         match action {
-            Action::Type(character) if self.text.chars().count() < MAX_CHARS => {
-                self.text.push(*character);
-                self.candidates.clear();
-                self.warning = None;
+            Action::Complete => {
+                self.complete();
+                self.cursor.move_to_end();
             }
-            Action::Erase => {
-                self.text.pop();
-                self.candidates.clear();
-                self.warning = None;
-            }
-            Action::Complete => self.complete(),
             Action::Submit if self.text.is_empty() && self.optional => {
                 return Outcome::Done(PathBuf::new());
             }
@@ -90,7 +88,12 @@ impl PathInput {
             }
             Action::Submit => return Outcome::Done(expand(&self.text)),
             Action::Cancel => return Outcome::Cancelled,
-            _ => {}
+            editing => {
+                if self.cursor.edit(&mut self.text, editing, MAX_CHARS) {
+                    self.candidates.clear();
+                    self.warning = None;
+                }
+            }
         }
         Outcome::Pending
     }
@@ -144,23 +147,27 @@ impl PathInput {
     /// Draws the input in the middle of the frame.
     pub fn render(&self, frame: &mut Frame, theme: Theme) {
         let listed = u16::try_from(self.candidates.len().min(8)).unwrap_or(8);
-        let area = centered(frame.area(), 76, 8 + listed);
+        // The help takes two rows when it needs them (it wraps).
+        let help_rows: u16 = if text::width(&self.help) > 72 { 2 } else { 1 };
+        let area = centered(frame.area(), 76, 8 + listed + help_rows - 1);
         let inner = dialog(frame, area, Line::from(format!(" {} ", self.title)), theme);
         let [help, field, warning, candidates, keys] = Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(help_rows),
             Constraint::Length(2),
             Constraint::Length(1),
             Constraint::Min(0),
             Constraint::Length(1),
         ])
         .areas(inner);
-        frame.render_widget(Line::styled(self.help.clone(), theme.dim()), help);
-        let room = usize::from(field.width).saturating_sub(3);
-        let shown = text::fit_path(Path::new(&self.text), room);
+        frame.render_widget(
+            Paragraph::new(Line::styled(self.help.clone(), theme.dim())).wrap(Wrap { trim: false }),
+            help,
+        );
+        let room = usize::from(field.width).saturating_sub(2);
         frame.render_widget(
             Line::from(vec![
                 Span::raw("> "),
-                Span::styled(format!("{shown}▏"), theme.strong()),
+                Span::styled(self.cursor.show(&self.text, room), theme.strong()),
             ]),
             field,
         );

@@ -1,10 +1,13 @@
-//! A one-line text prompt (the inventory filters). Enter applies what is typed, Esc
-//! leaves things as they were.
+//! A one-line text prompt (the inventory filters, names, reasons). Enter applies what is
+//! typed, Esc leaves things as they were. The field takes a shell's editing keys
+//! (`line_edit`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
+use super::line_edit::Cursor;
 use super::{Outcome, centered, dialog};
 use crate::tui::action::Action;
 use crate::tui::text;
@@ -26,6 +29,8 @@ pub struct TextPrompt {
     pub digits_only: bool,
     /// Why the last key did nothing.
     pub warning: Option<String>,
+    /// Where the cursor stands in `text`.
+    pub cursor: Cursor,
 }
 
 impl TextPrompt {
@@ -37,6 +42,7 @@ impl TextPrompt {
             text: initial,
             digits_only,
             warning: None,
+            cursor: Cursor::default(),
         }
     }
 
@@ -46,37 +52,38 @@ impl TextPrompt {
             Action::Type(character) if self.digits_only && !character.is_ascii_digit() => {
                 self.warning = Some("digits only".to_owned());
             }
-            Action::Type(character) if self.text.chars().count() < MAX_CHARS => {
-                self.text.push(*character);
-                self.warning = None;
-            }
-            Action::Erase => {
-                self.text.pop();
-                self.warning = None;
-            }
             Action::Submit => return Outcome::Done(self.text.clone()),
             Action::Cancel => return Outcome::Cancelled,
-            _ => {}
+            editing => {
+                if self.cursor.edit(&mut self.text, editing, MAX_CHARS) {
+                    self.warning = None;
+                }
+            }
         }
         Outcome::Pending
     }
 
     /// Draws the prompt in the middle of the frame.
     pub fn render(&self, frame: &mut Frame, theme: Theme) {
-        let area = centered(frame.area(), 60, 7);
+        // The help takes two rows when it needs them (it wraps).
+        let help_rows: u16 = if text::width(&self.help) > 56 { 2 } else { 1 };
+        let area = centered(frame.area(), 60, 7 + help_rows - 1);
         let inner = dialog(frame, area, Line::from(format!(" {} ", self.title)), theme);
         let [help, field, warning] = Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(help_rows),
             Constraint::Length(2),
             Constraint::Length(1),
         ])
         .areas(inner);
-        frame.render_widget(Line::styled(self.help.clone(), theme.dim()), help);
-        let room = usize::from(field.width).saturating_sub(3);
+        frame.render_widget(
+            Paragraph::new(Line::styled(self.help.clone(), theme.dim())).wrap(Wrap { trim: false }),
+            help,
+        );
+        let room = usize::from(field.width).saturating_sub(2);
         frame.render_widget(
             Line::from(vec![
                 Span::raw("> "),
-                Span::styled(format!("{}▏", text::fit(&self.text, room)), theme.strong()),
+                Span::styled(self.cursor.show(&self.text, room), theme.strong()),
             ]),
             field,
         );

@@ -2,13 +2,15 @@
 //! passphrase handed over as an `Unlock`, and the result as a [`WorkEvent`] with the home
 //! reloaded. A refusal becomes a [`Failure`] saying what failed and what to do next.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
 use airlock::Error;
 use airlock::ca::NewCa;
 use airlock::ops::{
-    self, BeginRequest, Context, FinishRequest, GivenPassphrase, NewCaSource, RenewRequest,
-    RevokeRequest, Selection, Session, SignRequest,
+    self, BeginRequest, Context, FinishRequest, GivenPassphrase, KubeconfigRequest, NewCaSource,
+    RenewRequest, RevokeRequest, Selection, Session, SignRequest,
 };
 use airlock::secret::Hardening;
 use ring::rand::SystemRandom;
@@ -16,6 +18,7 @@ use ring::rand::SystemRandom;
 use super::{Job, Message};
 use crate::tui::action::{Failure, Refreshed, RotationDone, SignOutcome, WorkEvent};
 use crate::tui::model::AppModel;
+use crate::tui::screens::inventory::KubeconfigPlan;
 
 /// Runs one job on the session.
 pub(super) fn run(
@@ -63,20 +66,38 @@ pub(super) fn run(
             WorkEvent::Verified(verified)
         }
         Job::Review { folder, rbac } => {
-            let reviewed = match rbac {
-                None => ops::review(session, &folder, None, now),
-                Some(snapshot) => ops::read_rbac_snapshot(&snapshot).and_then(|bindings| {
-                    ops::review_with_rbac(session, &folder, None, &bindings, now)
-                }),
-            };
-            WorkEvent::Reviewed(reviewed.map_err(|error| {
+            let folder_failed = |error: Error| {
                 Failure::from_error(
                     "cannot review the folder",
                     &error,
                     "check the path (Tab completes names) and that the media is mounted",
                 )
-            }))
+            };
+            // A bad snapshot is the snapshot's fault, not the folder's: said as such.
+            let reviewed = match rbac {
+                None => ops::review(session, &folder, None, now).map_err(folder_failed),
+                Some(snapshot) => ops::read_rbac_snapshot(&snapshot)
+                    .map_err(|error| {
+                        Failure::from_error(
+                            "cannot read the RBAC snapshot",
+                            &error,
+                            "the review is unchanged: give the file 'kubectl get clusterroles,roles,clusterrolebindings,rolebindings -A -o yaml' wrote",
+                        )
+                    })
+                    .and_then(|bindings| {
+                        ops::review_with_rbac(session, &folder, None, &bindings, now)
+                            .map_err(folder_failed)
+                    }),
+            };
+            WorkEvent::Reviewed(reviewed)
         }
+        Job::Kubeconfig(plan) => WorkEvent::Exported(kubeconfig(session, &plan).map_err(|error| {
+            Failure::from_error(
+                "cannot write the kubeconfig",
+                &error,
+                "nothing was written: check the URL, the cluster CA file and that the output file does not exist yet",
+            )
+        })),
         Job::Sign(plan, passphrase) => {
             // Exactly the approved CSRs of the folder the officer reviewed, and only if its
             // digest is still the one read aloud: the ledger records the real intake.
@@ -221,6 +242,46 @@ pub(super) fn run(
     }
 }
 
+/// Largest cluster CA file read.
+const MAX_CLUSTER_CA_BYTES: u64 = 1 << 20;
+
+/// Builds the kubeconfig through `ops::kubeconfig` and writes it to a new file.
+fn kubeconfig(session: &Session, plan: &KubeconfigPlan) -> Result<PathBuf, Error> {
+    let cluster_ca_pem = match &plan.cluster_ca {
+        Some(path) => Some(read_small(path)?),
+        None => None,
+    };
+    let request = KubeconfigRequest {
+        serial: plan.serial.clone(),
+        server: plan.server.clone(),
+        cluster_ca_pem,
+        client_key_pem: None,
+        cluster_name: "kubernetes".to_owned(),
+    };
+    let text = ops::kubeconfig(session, &request)?;
+    airlock::home::write_new(&plan.out, text.as_bytes())?;
+    Ok(plan.out.clone())
+}
+
+/// A small text file (a CA certificate), refused when larger than it can be.
+fn read_small(path: &Path) -> Result<String, Error> {
+    let refuse = |why: String| {
+        Error::Refused(format!(
+            "cannot read '{}': {why}",
+            airlock::text::name(&path.display().to_string())
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|error| refuse(error.to_string()))?;
+    let mut text = String::new();
+    file.take(MAX_CLUSTER_CA_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|error| refuse(error.to_string()))?;
+    if u64::try_from(text.len()).unwrap_or(u64::MAX) > MAX_CLUSTER_CA_BYTES {
+        return Err(refuse("larger than 1 MiB: not a CA certificate".to_owned()));
+    }
+    Ok(text)
+}
+
 fn with_model<T>(report: T, model: Result<AppModel, String>) -> Box<Refreshed<T>> {
     Box::new(Refreshed { report, model })
 }
@@ -247,7 +308,7 @@ mod tests {
 
     use super::super::tests::{Home, PASSPHRASE, files, home, plan, review, run_job, sign};
     use super::*;
-    use crate::tui::screens::inventory::{RenewPlan, RevokePlan};
+    use crate::tui::screens::inventory::{KubeconfigPlan, RenewPlan, RevokePlan};
     use crate::tui::screens::rotation::{BeginPlan, FinishPlan};
 
     const NEW_PASSPHRASE: &str = "the new CA's passphrase";
@@ -471,6 +532,7 @@ mod tests {
                 .expect("a valid reason"),
             rbac: Some(home.dir.path().join("missing.yaml")),
             ca: "worker-test-ca".to_owned(),
+            issuer: String::new(),
         };
         let job = Job::Revoke(plan.clone(), secret(PASSPHRASE));
         let WorkEvent::Revoked(Err(failure)) = run_job(&mut home.worker, job).0 else {
@@ -518,6 +580,75 @@ mod tests {
             "{:?}",
             alice.bindings
         );
+    }
+
+    /// Issue 10, item 17: a bad RBAC snapshot shows its own error, not the folder's.
+    #[test]
+    fn a_bad_snapshot_is_reported_as_the_snapshots_fault() {
+        let mut home = home();
+        let snapshot = home.dir.path().join("rbac.yaml");
+        airlock::home::write_new(&snapshot, b"kind: [unclosed").expect("snapshot");
+        let job = Job::Review {
+            folder: home.dir.path().join("intake"),
+            rbac: Some(snapshot),
+        };
+        let WorkEvent::Reviewed(Err(failure)) = run_job(&mut home.worker, job).0 else {
+            panic!("a bad snapshot is refused");
+        };
+        assert_eq!(failure.what, "cannot read the RBAC snapshot");
+        assert!(failure.hint.contains("kubectl get"), "{failure:?}");
+        // A missing folder is still the folder's.
+        let job = Job::Review {
+            folder: home.dir.path().join("no-such-folder"),
+            rbac: None,
+        };
+        let WorkEvent::Reviewed(Err(failure)) = run_job(&mut home.worker, job).0 else {
+            panic!("a missing folder is refused");
+        };
+        assert_eq!(failure.what, "cannot review the folder");
+    }
+
+    /// Issue 10, item 17: the inventory's kubeconfig, written through `ops::kubeconfig`.
+    #[test]
+    fn a_kubeconfig_is_written_for_a_certificate() {
+        let (mut home, _) = signed_home();
+        let serial = first_serial(&mut home, "alice");
+        let cluster_ca = home.dir.path().join("cluster-ca.crt");
+        let ca_pem = std::fs::read_dir(home.dir.path().join("home/cas"))
+            .expect("cas")
+            .filter_map(Result::ok)
+            .find_map(|entry| std::fs::read(entry.path().join("ca.crt")).ok())
+            .expect("a CA certificate");
+        airlock::home::write_new(&cluster_ca, &ca_pem).expect("cluster CA");
+        let mut plan = KubeconfigPlan {
+            serial,
+            user: "alice".to_owned(),
+            server: "https://10.0.0.1:6443".to_owned(),
+            cluster_ca: Some(cluster_ca),
+            out: home.dir.path().join("alice.kubeconfig"),
+            ca_generated: true,
+        };
+        let WorkEvent::Exported(Ok(path)) =
+            run_job(&mut home.worker, Job::Kubeconfig(plan.clone())).0
+        else {
+            panic!("written");
+        };
+        let text = std::fs::read_to_string(&path).expect("kubeconfig");
+        assert!(text.contains("server: https://10.0.0.1:6443"), "{text}");
+        assert!(text.contains("client-certificate-data"), "{text}");
+        // Never over an existing file.
+        let WorkEvent::Exported(Err(failure)) =
+            run_job(&mut home.worker, Job::Kubeconfig(plan.clone())).0
+        else {
+            panic!("an existing file is not overwritten");
+        };
+        assert_eq!(failure.what, "cannot write the kubeconfig");
+        plan.cluster_ca = Some(home.dir.path().join("missing.crt"));
+        plan.out = home.dir.path().join("other.kubeconfig");
+        let WorkEvent::Exported(Err(_)) = run_job(&mut home.worker, Job::Kubeconfig(plan)).0 else {
+            panic!("a missing cluster CA file is refused");
+        };
+        assert!(!home.dir.path().join("other.kubeconfig").exists());
     }
 
     const SNAPSHOT: &str = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: RoleBinding\n  metadata:\n    name: alice-edit\n    namespace: app\n  roleRef:\n    apiGroup: rbac.authorization.k8s.io\n    kind: ClusterRole\n    name: edit\n  subjects:\n  - apiGroup: rbac.authorization.k8s.io\n    kind: User\n    name: alice\n";

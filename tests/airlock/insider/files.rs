@@ -129,7 +129,11 @@ fn ledger_symlink_is_refused_and_nothing_is_signed() {
 
     let out_arg = out.to_str().expect("utf-8 path");
     let intake_arg = intake.to_str().expect("utf-8 path");
-    let (code, _, stderr) = run(&home, Some(&pass), &["sign", intake_arg, "--out", out_arg]);
+    let (code, _, stderr) = run(
+        &home,
+        Some(&pass),
+        &["sign", "--yes", intake_arg, "--out", out_arg],
+    );
     assert_eq!(code, 1, "sign must refuse: {stderr}");
     assert_refused_symlink(&stderr, &ledger, "sign");
     assert_eq!(
@@ -167,7 +171,11 @@ fn policy_symlink_is_refused() {
     assert_refused_symlink(&stderr, &policy, "review");
 
     let out_arg = out.to_str().expect("utf-8 path");
-    let (code, _, stderr) = run(&home, Some(&pass), &["sign", intake_arg, "--out", out_arg]);
+    let (code, _, stderr) = run(
+        &home,
+        Some(&pass),
+        &["sign", "--yes", intake_arg, "--out", out_arg],
+    );
     assert_eq!(code, 1, "sign must refuse: {stderr}");
     assert_refused_symlink(&stderr, &policy, "sign");
     assert_eq!(ledger_kinds(&home), kinds_before, "the ledger changed");
@@ -244,7 +252,11 @@ fn out_inside_the_home_is_refused() {
 
     for out in [home.clone(), home.join("out"), door.join("out")] {
         let out_arg = out.to_str().expect("utf-8 path");
-        let (code, _, stderr) = run(&home, Some(&pass), &["sign", intake_arg, "--out", out_arg]);
+        let (code, _, stderr) = run(
+            &home,
+            Some(&pass),
+            &["sign", "--yes", intake_arg, "--out", out_arg],
+        );
         assert_eq!(code, 1, "--out '{out_arg}' must be refused: {stderr}");
         assert!(
             stderr.contains(&format!(
@@ -297,6 +309,7 @@ fn two_line_passphrase_file_uses_the_first_line() {
         Some(&one_line),
         &[
             "sign",
+            "--yes",
             intake.to_str().expect("utf-8 path"),
             "--out",
             out.to_str().expect("utf-8 path"),

@@ -47,6 +47,7 @@ impl Home {
             .expect("move key");
         self.run(&[
             "sign",
+            "--yes",
             intake.to_str().expect("utf-8"),
             "--out",
             self.path(&format!("{name}-out")).to_str().expect("utf-8"),
@@ -402,6 +403,7 @@ fn unsealed_entries_need_an_officer_to_accept_them() {
         "--accept-unsealed",
         "the note was mine",
         "sign",
+        "--yes",
         intake.to_str().expect("utf-8"),
         "--out",
         home.path("second-out").to_str().expect("utf-8"),
@@ -501,7 +503,7 @@ fn edited_policy_is_not_in_force_until_accepted() {
     );
     drop(intake);
 
-    home.run(&["policy", "accept"]).success();
+    home.run(&["policy", "accept", "--yes"]).success();
     let recorded = home
         .entries()
         .into_iter()
@@ -540,6 +542,7 @@ fn key_destruction_cut_short_is_completed_on_next_open() {
     home.run(&[
         "rotate",
         "begin",
+        "--yes",
         "--cn",
         "new-ca",
         "--scrypt-work-factor",
@@ -549,6 +552,7 @@ fn key_destruction_cut_short_is_completed_on_next_open() {
     home.run(&[
         "rotate",
         "reissue",
+        "--yes",
         "--out",
         home.path("re").to_str().expect("utf-8"),
     ])
@@ -556,6 +560,7 @@ fn key_destruction_cut_short_is_completed_on_next_open() {
     home.run(&[
         "rotate",
         "finish",
+        "--yes",
         "--destroy-old-key",
         "--confirm-destroy",
         "test-ca",
@@ -579,7 +584,13 @@ fn key_destruction_cut_short_is_completed_on_next_open() {
     std::fs::write(home.ledger(), format!("{}\n", kept_lines.join("\n"))).expect("cut");
     std::fs::write(&old_key, &kept).expect("key back");
 
+    // A reader finishes nothing (issue 10, item 10); the next writer does.
     home.run(&["status"]).success();
+    assert!(old_key.exists(), "a reader deletes nothing");
+    drop(
+        airlock::ops::Session::open_existing(&home.home, time::OffsetDateTime::now_utc())
+            .expect("a writer opens the home"),
+    );
     assert!(
         !old_key.exists(),
         "the next open removed the key the ledger calls destroyed"
@@ -605,6 +616,7 @@ fn revoking_a_key_revokes_its_rotation_twin() {
     home.run(&[
         "rotate",
         "begin",
+        "--yes",
         "--cn",
         "new-ca",
         "--scrypt-work-factor",
@@ -614,6 +626,7 @@ fn revoking_a_key_revokes_its_rotation_twin() {
     home.run(&[
         "rotate",
         "reissue",
+        "--yes",
         "--out",
         home.path("re").to_str().expect("utf-8"),
     ])
@@ -634,6 +647,7 @@ fn revoking_a_key_revokes_its_rotation_twin() {
         .to_owned();
     home.run(&[
         "revoke",
+        "--yes",
         "--serial",
         &old_serial,
         "--reason",
@@ -686,6 +700,7 @@ fn sign_pins_the_reviewed_batch_by_its_digest() {
     let refused = home
         .run(&[
             "sign",
+            "--yes",
             intake.to_str().expect("utf-8"),
             "--out",
             out.to_str().expect("utf-8"),
@@ -710,6 +725,7 @@ fn sign_pins_the_reviewed_batch_by_its_digest() {
     std::fs::remove_file(intake.join("mallory.csr")).expect("remove");
     home.run(&[
         "sign",
+        "--yes",
         intake.to_str().expect("utf-8"),
         "--out",
         out.to_str().expect("utf-8"),
@@ -732,6 +748,7 @@ fn planted_destruction_deletes_no_key() {
     home.run(&[
         "rotate",
         "begin",
+        "--yes",
         "--cn",
         "new-ca",
         "--scrypt-work-factor",

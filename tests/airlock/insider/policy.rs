@@ -218,8 +218,10 @@ fn impersonation_requests_are_refused_and_nothing_is_signed() {
     assert_eq!(item(&items, "alice.csr")["verdict"], "accepted");
 
     let out = lab.path("impersonation-out");
-    let (code, report, text) =
-        run_json(&lab, &["sign", path_str(&folder), "--out", path_str(&out)]);
+    let (code, report, text) = run_json(
+        &lab,
+        &["sign", "--yes", path_str(&folder), "--out", path_str(&out)],
+    );
     assert_eq!(
         code,
         Some(3),
@@ -250,7 +252,10 @@ fn impersonation_requests_are_refused_and_nothing_is_signed() {
 fn assert_signs_nothing(lab: &Lab, folder: &Path, out: &str, expected: &[&str]) -> String {
     let before = lab.entries_of("cert.issued").len();
     let out = lab.path(out);
-    let (code, _, text) = run_json(lab, &["sign", path_str(folder), "--out", path_str(&out)]);
+    let (code, _, text) = run_json(
+        lab,
+        &["sign", "--yes", path_str(folder), "--out", path_str(&out)],
+    );
     assert_ne!(code, Some(0), "sign must not succeed: {text}");
     for part in expected {
         assert!(text.contains(part), "expected '{part}' in:\n{text}");
@@ -300,7 +305,7 @@ fn editing_the_policy_file_does_not_lift_system_masters() {
         ],
     );
 
-    lab.ok(&["policy", "accept"]);
+    lab.ok(&["policy", "accept", "--yes"]);
     let floor = "airlock never signs it, whatever airlock.toml says";
     assert_signs_nothing(&lab, &folder, "masters-out-2", &[floor]);
     let items = review(&lab, &folder);
@@ -348,7 +353,7 @@ fn out_of_range_policy_values_are_refused_not_crashed_on() {
         let out = lab.path("range-out");
         for args in [
             vec!["review", path_str(&folder)],
-            vec!["sign", path_str(&folder), "--out", path_str(&out)],
+            vec!["sign", "--yes", path_str(&folder), "--out", path_str(&out)],
         ] {
             let (_, value, text) = run_json(&lab, &args);
             assert!(text.contains(expected), "{args:?}: {text}");
@@ -375,7 +380,7 @@ fn sign_twin(lab: &Lab, client: &Client, subject: &str) -> String {
     let folder = lab.path("twin");
     csr_for_key(&folder, "twin", &client.key, subject);
     let out = lab.path("twin-out");
-    let report = lab.json(&["sign", path_str(&folder), "--out", path_str(&out)]);
+    let report = lab.json(&["sign", "--yes", path_str(&folder), "--out", path_str(&out)]);
     report["report"]["issued"][0]["serial"]
         .as_str()
         .expect("twin serial")
@@ -395,6 +400,7 @@ fn a_revoked_key_is_refused_on_every_path() {
     let twin = sign_twin(&lab, alice, "/O=ops/CN=alice");
     lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &alice.serial,
         "--reason",
@@ -424,7 +430,10 @@ fn a_revoked_key_is_refused_on_every_path() {
     let items = review(&lab, &again);
     assert_rejected(&items, "alice-new-laptop.csr", &expected);
     let out = lab.path("again-out");
-    let (code, _, text) = run_json(&lab, &["sign", path_str(&again), "--out", path_str(&out)]);
+    let (code, _, text) = run_json(
+        &lab,
+        &["sign", "--yes", path_str(&again), "--out", path_str(&out)],
+    );
     assert_eq!(code, Some(3), "{text}");
     assert_eq!(
         lab.entries_of("cert.issued").len(),
@@ -443,6 +452,7 @@ fn a_revoked_key_is_refused_on_every_path() {
         &lab,
         &[
             "sign",
+            "--yes",
             path_str(&lab.path("first")),
             "--out",
             path_str(&rerun),
@@ -505,7 +515,13 @@ fn a_revoked_key_is_refused_on_every_path() {
     let reissue_out = lab.path("reissue-out");
     let (code, report, text) = run_json(
         &lab,
-        &["rotate", "reissue", "--out", path_str(&reissue_out)],
+        &[
+            "rotate",
+            "reissue",
+            "--yes",
+            "--out",
+            path_str(&reissue_out),
+        ],
     );
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(report["newly_signed"], 1, "{report:#}");

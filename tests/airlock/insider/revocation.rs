@@ -87,6 +87,7 @@ fn each_form_of_reason_is_recorded_and_carried_into_the_crl() {
         let out = lab.path(&format!("rv{index}"));
         let report = lab.json(&[
             "revoke",
+            "--yes",
             "--serial",
             &client.serial,
             "--reason",
@@ -124,6 +125,7 @@ fn each_form_of_reason_is_recorded_and_carried_into_the_crl() {
     let out = lab.path("rv-unspecified");
     lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &frank.serial,
         "--reason",
@@ -183,6 +185,7 @@ fn an_unknown_reason_code_is_refused_listing_the_valid_ones() {
         let stderr = lab.refused(
             &[
                 "revoke",
+                "--yes",
                 "--serial",
                 &alice.serial,
                 "--reason",
@@ -397,6 +400,7 @@ fn a_binding_name_cannot_smuggle_a_command_into_the_revocation_script() {
     let out = lab.path("rv");
     let report = lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &alice.serial,
         "--reason",
@@ -461,6 +465,7 @@ fn revoking_one_serial_says_what_the_other_certificate_loses() {
     let args = |out: &str| {
         vec![
             "revoke".to_owned(),
+            "--yes".to_owned(),
             "--serial".to_owned(),
             first.serial.clone(),
             "--reason".to_owned(),
@@ -516,6 +521,7 @@ fn revoking_one_serial_says_what_the_other_certificate_loses() {
     // else of alice stays active, so nothing is said to rely on the binding.
     let report = lab.json(&[
         "revoke",
+        "--yes",
         "--serial",
         &second.serial,
         "--reason",
