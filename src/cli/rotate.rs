@@ -116,7 +116,12 @@ pub fn run(global: &Global, command: &RotateCommand) -> Result<ExitCode, Error> 
     if let Some(yes) = yes {
         confirm::require_terminal_or_yes(yes)?;
     }
-    let mut session = global.open()?;
+    // `rotate status` only reads: it shares the home with an open TUI.
+    let mut session = if yes.is_some() {
+        global.open()?
+    } else {
+        global.open_reader()?
+    };
     match command {
         RotateCommand::Begin(args) => begin(global, &mut session, args),
         RotateCommand::Reissue(args) => {

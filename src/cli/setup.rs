@@ -52,8 +52,18 @@ pub fn init(global: &Global, args: &InitArgs) -> Result<ExitCode, Error> {
         work_factor: args.scrypt_work_factor,
     };
     announce_default_home(global)?;
+    // The passphrase is asked before the home is made, so that Ctrl-C at the prompt
+    // leaves nothing behind; a home that already has a ledger is refused first.
+    let passphrase = if already_initialized(global)? {
+        None
+    } else {
+        Some(global.new_passphrase()?)
+    };
     let mut session = global.open_session(true)?;
-    let passphrase = global.new_passphrase()?;
+    let passphrase = match passphrase {
+        Some(passphrase) => passphrase,
+        None => global.new_passphrase()?,
+    };
     let report = with_context(|context| ops::init(&mut session, &request, &passphrase, context))?;
     print_ca(global, &report, "created")?;
     Ok(ExitCode::SUCCESS)
@@ -81,10 +91,19 @@ pub fn import(global: &Global, args: &ImportArgs) -> Result<ExitCode, Error> {
         work_factor: args.scrypt_work_factor,
     };
     announce_default_home(global)?;
-    let mut session = global.open_session(true)?;
-    // Check everything that needs no passphrase before asking for one.
+    // Check everything that needs no passphrase before asking for one, and ask before
+    // the home is made (Ctrl-C at the prompt leaves nothing behind).
     airlock::ca::import(&request.cert, &request.key, super::now())?;
-    let passphrase = global.new_passphrase()?;
+    let passphrase = if already_initialized(global)? {
+        None
+    } else {
+        Some(global.new_passphrase()?)
+    };
+    let mut session = global.open_session(true)?;
+    let passphrase = match passphrase {
+        Some(passphrase) => passphrase,
+        None => global.new_passphrase()?,
+    };
     let report = with_context(|context| ops::import(&mut session, &request, &passphrase, context))?;
     print_ca(global, &report, "imported")?;
     if !global.json {
@@ -133,4 +152,11 @@ fn print_ca(global: &Global, report: &CaReport, verb: &str) -> Result<(), Error>
     println!("  certificate  {}", report.cert_file.display());
     println!("  key (age)    {}", report.key_file.display());
     Ok(())
+}
+
+/// Whether the home already holds a ledger (init and import then refuse, before any
+/// prompt is worth answering).
+fn already_initialized(global: &Global) -> Result<bool, Error> {
+    let root = global.home_path()?;
+    Ok(std::fs::symlink_metadata(root.join("ledger.jsonl")).is_ok())
 }

@@ -127,7 +127,9 @@ pub fn revoke(
             check_out_folder(session.home(), None, out)?;
             out.clone()
         }
-        None => default_out(session)?,
+        // Named now (after the entry it will hold), made only once the act committed:
+        // a wrong passphrase leaves no empty folder in the home.
+        None => default_out_path(session),
     };
     let mut signers = Vec::new();
     for id in &ca_ids {
@@ -176,6 +178,8 @@ pub fn revoke(
     let script_path = out.join("revoke-rbac.sh");
     if request.out.is_some() {
         super::batch::create_out_folder(session.home(), &out)?;
+    } else {
+        create_default_out(session, &out)?;
     }
     for (path, pem) in &crl_files {
         write_new(path, pem.as_bytes())?;
@@ -192,14 +196,21 @@ pub fn revoke(
     })
 }
 
-/// `revocations/<seq>/` in the home, where `revoke` writes without `--out`. The home is
-/// untrusted: each level is created if missing, then must be a folder of our own, not a
-/// symbolic link, not writable by others ([`check_private_dir`]), so nothing planted
-/// there redirects the files elsewhere.
-fn default_out(session: &Session) -> Result<PathBuf, Error> {
+/// `revocations/<seq>/` in the home, where `revoke` writes without `--out`.
+fn default_out_path(session: &Session) -> PathBuf {
+    session
+        .home()
+        .root()
+        .join("revocations")
+        .join(format!("{:06}", session.ledger().len() + 1))
+}
+
+/// Creates [`default_out_path`] and its parent. The home is untrusted: each level must
+/// then be a folder of our own, not a symbolic link, not writable by others
+/// ([`check_private_dir`]), so nothing planted there redirects the files elsewhere.
+fn create_default_out(session: &Session, out: &std::path::Path) -> Result<(), Error> {
     let revocations = session.home().root().join("revocations");
-    let out = revocations.join(format!("{:06}", session.ledger().len() + 1));
-    for folder in [&revocations, &out] {
+    for folder in [revocations.as_path(), out] {
         match std::fs::DirBuilder::new().mode(0o700).create(folder) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -207,7 +218,7 @@ fn default_out(session: &Session) -> Result<PathBuf, Error> {
         }
         check_private_dir(folder)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A CRL of every revocation of `signer`'s CA, valid 30 days.

@@ -21,6 +21,7 @@ use ratatui::text::{Line, Span};
 
 use super::signing::unused_beside;
 use super::{App, ChoicePurpose, Layer, PathPurpose, Pending, PromptPurpose, Unlocking, Work};
+use crate::tui::action::Action;
 use crate::tui::action::{Refreshed, RotationDone};
 use crate::tui::screens::rotation::{
     ABORT_PHRASE, BEGIN_PHRASE, BeginPlan, FINISH_PHRASE, FinishPlan, REISSUE_PHRASE, ca_names,
@@ -58,9 +59,13 @@ impl App {
         }
         let phase = phase_name(self.phase());
         let next = match self.phase() {
-            Phase::Stable => "b begins one",
-            Phase::Overlap => "r reissues, x aborts",
-            Phase::Reissued => "f finishes",
+            Phase::Stable => format!("{} begins one", rotation_key(&Action::RotateBegin)),
+            Phase::Overlap => format!(
+                "{} reissues, {} aborts",
+                rotation_key(&Action::RotateReissue),
+                rotation_key(&Action::RotateAbort)
+            ),
+            Phase::Reissued => format!("{} finishes", rotation_key(&Action::RotateFinish)),
         };
         self.notice = Some(format!("cannot {step} in phase {phase}: {next}"));
         false
@@ -238,7 +243,10 @@ impl App {
                 "Finish with certificates not reissued?",
                 body,
                 vec![
-                    "Cancel: reissue them first (r)".to_owned(),
+                    format!(
+                        "Cancel: reissue them first ({})",
+                        rotation_key(&Action::RotateReissue)
+                    ),
                     "Force the finish: type the reason".to_owned(),
                 ],
             ),
@@ -248,7 +256,10 @@ impl App {
 
     pub(super) fn finish_forced(&mut self, plan: FinishPlan, choice: usize) {
         if choice == 0 {
-            self.notice = Some("not finished: reissue first (r)".to_owned());
+            self.notice = Some(format!(
+                "not finished: reissue first ({})",
+                rotation_key(&Action::RotateReissue)
+            ));
             return;
         }
         self.layers.push(Layer::Prompt(
@@ -983,4 +994,9 @@ mod tests {
                 .any(|line| line.contains("000009-overlap-client-ca-bundle.crt"))
         );
     }
+}
+
+/// The key of a rotation step, from the keymap, for prose that names it.
+fn rotation_key(action: &Action) -> String {
+    crate::tui::keymap::key_for(crate::tui::keymap::Mode::Rotation, action).unwrap_or_default()
 }

@@ -78,7 +78,14 @@ impl App {
     /// Asks for an RBAC snapshot to show each item's bindings.
     pub(super) fn ask_rbac(&mut self) {
         let Some(report) = &self.review.report else {
-            self.notice = Some("open an intake folder first (o)".to_owned());
+            self.notice = Some(format!(
+                "open an intake folder first ({})",
+                crate::tui::keymap::key_for(
+                    crate::tui::keymap::Mode::Review,
+                    &crate::tui::action::Action::OpenIntakePrompt
+                )
+                .unwrap_or_default()
+            ));
             return;
         };
         let initial = self.review.rbac.as_ref().map_or_else(
@@ -113,7 +120,14 @@ impl App {
 
     pub(super) fn ask_sign(&mut self) {
         let Some(report) = &self.review.report else {
-            self.notice = Some("open an intake folder first (o)".to_owned());
+            self.notice = Some(format!(
+                "open an intake folder first ({})",
+                crate::tui::keymap::key_for(
+                    crate::tui::keymap::Mode::Review,
+                    &crate::tui::action::Action::OpenIntakePrompt
+                )
+                .unwrap_or_default()
+            ));
             return;
         };
         if self.review.signed.is_some() {

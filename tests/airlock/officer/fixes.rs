@@ -294,6 +294,35 @@ fn a_wrong_passphrase_leaves_no_out_folder() {
         !dir.path().join("media").exists(),
         "nothing made for issue either"
     );
+
+    // revoke without --out writes into revocations/<seq>/ in the home: a wrong passphrase
+    // leaves no empty folder there either.
+    let pass = dir.path().join("pass");
+    let report = sign(
+        dir.path(),
+        &home,
+        &pass,
+        "for-revoke",
+        &[("bob", "/CN=bob")],
+    );
+    let serial = serial_of(&report, "bob");
+    run(
+        &home,
+        &wrong,
+        &[
+            "revoke",
+            "--serial",
+            &serial,
+            "--reason",
+            "superseded",
+            "--yes",
+        ],
+        1,
+    );
+    assert!(
+        !home.join("revocations").exists(),
+        "no empty revocation folder in the home"
+    );
 }
 
 // Item 7: a refused init or import leaves no home folder and no lock file.
@@ -371,6 +400,7 @@ fn readers_work_beside_an_open_tui_and_writers_wait() {
         vec!["audit", "show"],
         vec!["review", text(&intake)],
         vec!["policy", "show"],
+        vec!["rotate", "status"],
         vec!["export", "audit-policy"],
     ] {
         run(&home, &pass, &args, 0);
