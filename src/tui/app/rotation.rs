@@ -540,6 +540,11 @@ pub fn rotation_summary(done: &RotationDone, theme: Theme) -> Vec<Line<'static>>
     lines
 }
 
+/// The key of a rotation step, from the keymap, for prose that names it.
+fn rotation_key(action: &Action) -> String {
+    crate::tui::keymap::key_for(crate::tui::keymap::Mode::Rotation, action).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
@@ -994,9 +999,4 @@ mod tests {
                 .any(|line| line.contains("000009-overlap-client-ca-bundle.crt"))
         );
     }
-}
-
-/// The key of a rotation step, from the keymap, for prose that names it.
-fn rotation_key(action: &Action) -> String {
-    crate::tui::keymap::key_for(crate::tui::keymap::Mode::Rotation, action).unwrap_or_default()
 }
