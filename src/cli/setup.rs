@@ -54,16 +54,7 @@ pub fn init(global: &Global, args: &InitArgs) -> Result<ExitCode, Error> {
     announce_default_home(global)?;
     // The passphrase is asked before the home is made, so that Ctrl-C at the prompt
     // leaves nothing behind; a home that already has a ledger is refused first.
-    let passphrase = if already_initialized(global)? {
-        None
-    } else {
-        Some(global.new_passphrase()?)
-    };
-    let mut session = global.open_session(true)?;
-    let passphrase = match passphrase {
-        Some(passphrase) => passphrase,
-        None => global.new_passphrase()?,
-    };
+    let (mut session, passphrase) = new_passphrase_then_home(global)?;
     let report = with_context(|context| ops::init(&mut session, &request, &passphrase, context))?;
     print_ca(global, &report, "created")?;
     Ok(ExitCode::SUCCESS)
@@ -94,16 +85,7 @@ pub fn import(global: &Global, args: &ImportArgs) -> Result<ExitCode, Error> {
     // Check everything that needs no passphrase before asking for one, and ask before
     // the home is made (Ctrl-C at the prompt leaves nothing behind).
     airlock::ca::import(&request.cert, &request.key, super::now())?;
-    let passphrase = if already_initialized(global)? {
-        None
-    } else {
-        Some(global.new_passphrase()?)
-    };
-    let mut session = global.open_session(true)?;
-    let passphrase = match passphrase {
-        Some(passphrase) => passphrase,
-        None => global.new_passphrase()?,
-    };
+    let (mut session, passphrase) = new_passphrase_then_home(global)?;
     let report = with_context(|context| ops::import(&mut session, &request, &passphrase, context))?;
     print_ca(global, &report, "imported")?;
     if !global.json {
@@ -152,6 +134,20 @@ fn print_ca(global: &Global, report: &CaReport, verb: &str) -> Result<(), Error>
     println!("  certificate  {}", report.cert_file.display());
     println!("  key (age)    {}", report.key_file.display());
     Ok(())
+}
+
+/// The new CA's passphrase, then the home: asked before the home is made, so that Ctrl-C
+/// at the prompt leaves nothing behind. A home that already holds a ledger is opened
+/// first (init and import then refuse it).
+fn new_passphrase_then_home(
+    global: &Global,
+) -> Result<(airlock::ops::Session, airlock::secret::Passphrase), Error> {
+    if already_initialized(global)? {
+        let session = global.open_session(true)?;
+        return Ok((session, global.new_passphrase()?));
+    }
+    let passphrase = global.new_passphrase()?;
+    Ok((global.open_session(true)?, passphrase))
 }
 
 /// Whether the home already holds a ledger (init and import then refuse, before any

@@ -612,14 +612,15 @@ fn locked_home_is_refused_naming_the_holder() {
     assert_eq!(status["cas"][0]["common_name"], "test-ca", "{status}");
 }
 
-/// Two real airlock processes: an `init` that holds the lock while it waits for its
+/// Two real airlock processes: a `renew-ca` that holds the lock while it waits for its
 /// passphrase (read from a FIFO) makes a concurrent `status` and a concurrent `init` fail
-/// at once naming its pid; fed its passphrase, the first `init` completes, and the home
-/// is usable with exactly one CA.
+/// at once naming its pid; fed its passphrase, the first act completes, and the home is
+/// usable with its CA renewed. (`init` asks its passphrase before making the home, so it
+/// holds no lock while it waits.)
 #[test]
 fn concurrent_airlock_processes_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let home = dir.path().join("home");
+    let (home, pass) = init_home(dir.path(), "ecdsa-p256");
     let fifo = dir.path().join("pass.fifo");
     let made = Command::new("mkfifo")
         .arg(&fifo)
@@ -635,7 +636,7 @@ fn concurrent_airlock_processes_are_refused() {
         .arg(&home)
         .arg("--passphrase-file")
         .arg(&fifo)
-        .args(["init", "--cn", "first", "--scrypt-work-factor", "14"])
+        .args(["renew-ca", "--days", "30", "--yes"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -663,7 +664,6 @@ fn concurrent_airlock_processes_are_refused() {
     }
 
     assert_status_locked_by(&home, pid);
-    let pass = passphrase_file(dir.path());
     let output = init_cmd(&home, Some(&pass), &[])
         .assert()
         .code(1)
@@ -717,12 +717,13 @@ fn concurrent_airlock_processes_are_refused() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut first.0.stderr.take().expect("stderr"), &mut stderr)
         .expect("stderr");
-    assert!(exit.success(), "the first init failed: {stderr}");
+    assert!(exit.success(), "the renewal failed: {stderr}");
 
     let status = status_json(&home);
     let cas = status["cas"].as_array().expect("cas");
-    assert_eq!(cas.len(), 1, "{status}");
-    assert_eq!(cas[0]["common_name"], "first", "{status}");
+    assert_eq!(cas.len(), 2, "the CA and its renewal: {status}");
+    assert_eq!(cas[1]["common_name"], "test-ca", "{status}");
+    assert_eq!(cas[1]["role"], "active", "{status}");
 }
 
 /// `init` on a home that already has a CA is refused (exit 1, naming the existing CA);
