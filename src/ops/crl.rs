@@ -68,7 +68,7 @@ fn signing_cas(session: &Session) -> Vec<String> {
     ids
 }
 
-/// Issues a CRL per CA involved ([`signing_cas`]), records each as `crl.issued`, seals.
+/// Issues a CRL per CA involved (the current certificate of each lineage with revocations), records each as `crl.issued`, seals.
 pub fn crl(
     session: &mut Session,
     request: &CrlRequest,
