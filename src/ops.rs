@@ -425,8 +425,10 @@ impl Session {
         Ok(signer)
     }
 
-    /// Refuses while entries no seal covers have not been accepted.
-    fn check_vouched(&self) -> Result<(), Error> {
+    /// Refuses while entries no seal covers have not been accepted. Every act that writes
+    /// certificates calls it first, even one that signs nothing new: handing back what
+    /// the ledger "issued" trusts the ledger as much as signing does.
+    pub(crate) fn check_vouched(&self) -> Result<(), Error> {
         if self.unsealed_count() > 0 && self.acceptance.is_none() {
             return Err(Error::Unsealed {
                 count: self.unsealed_count(),

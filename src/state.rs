@@ -264,6 +264,7 @@ pub struct State {
     rotation: Option<Rotation>,
     crl_count: u64,
     policy: Option<RecordedPolicy>,
+    sealed_policy: Option<RecordedPolicy>,
     destroy_pending: Vec<String>,
     destroy_line: Option<u64>,
     last_time: Option<OffsetDateTime>,
@@ -439,6 +440,9 @@ impl State {
             KIND_SEALED => {
                 self.seal_count += 1;
                 self.last_seal_line = Some(entry.seq);
+                // A policy is in force only once a seal covers its record: an unsealed
+                // `policy.changed` could be planted.
+                self.sealed_policy.clone_from(&self.policy);
             }
             KIND_POLICY_CHANGED => {
                 let changed: PolicyChanged = payload(entry)?;
@@ -661,9 +665,16 @@ impl State {
             .map(|ca| ca.certificate.info().fingerprint.as_str())
     }
 
-    /// The policy the ledger records as in force, if any (homes made before airlock
-    /// recorded policies have none).
+    /// The policy in force: the last one the ledger records under a seal, if any (homes
+    /// made before airlock recorded policies have none). A `policy.changed` after the
+    /// last seal is not in force: no key vouches for it.
     pub fn recorded_policy(&self) -> Option<&RecordedPolicy> {
+        self.sealed_policy.as_ref()
+    }
+
+    /// The last policy the ledger records, sealed or not: what a new `policy.changed`
+    /// must follow.
+    pub fn latest_recorded_policy(&self) -> Option<&RecordedPolicy> {
         self.policy.as_ref()
     }
 

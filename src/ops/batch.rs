@@ -189,6 +189,7 @@ pub fn sign(
     context: &Context<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SignReport, Error> {
+    session.check_vouched()?;
     let mut batch = judge_batch(session, &request.intake, request.days, context.now)?;
     if let Some(expected) = &request.expect_digest
         && *expected != batch.digest

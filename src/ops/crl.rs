@@ -15,7 +15,7 @@ use super::batch::{check_out_folder, create_out_folder};
 use super::{Context, Session, Unlock};
 use crate::Error;
 use crate::home::write_new;
-use crate::state::{CaRole, KIND_CRL_ISSUED};
+use crate::state::CaRole;
 
 /// How long a CRL airlock signs stays current (its nextUpdate).
 pub const CRL_DAYS: i64 = 30;
@@ -96,28 +96,11 @@ pub fn crl(
     for id in &ids {
         signers.push(session.unlock(id, unlock)?);
     }
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    let mut revoked = 0;
-    for signer in &signers {
-        let id = signer.certificate().info().id.clone();
-        match super::revoke::sign_crl(session, signer, context) {
-            Ok(pem) => {
-                let count = session
-                    .state()
-                    .revocations()
-                    .filter(|entry| session.state().lineage(&id).contains(&entry.ca))
-                    .count();
-                revoked += count;
-                let payload = serde_json::json!({ "ca": id, "number": session.state().crl_count() + 1, "revoked": count });
-                session
-                    .ledger
-                    .append(&mut session.state, context.now, KIND_CRL_ISSUED, payload)?;
-                files.push((request.out.join(format!("{id}.crl")), pem));
-            }
-            Err(reason) => skipped.push(format!("CA {id}: {reason}")),
-        }
-    }
+    let super::revoke::RecordedCrls {
+        files,
+        skipped,
+        revoked,
+    } = super::revoke::record_crls(session, &signers, &request.out, context)?;
     if files.is_empty() {
         return Err(Error::Refused(format!(
             "no CRL could be signed: {}",

@@ -192,6 +192,7 @@ pub fn renew(
     context: &Context<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<RenewReport, Error> {
+    session.check_vouched()?;
     let ca_id = session
         .state()
         .signing_ca()

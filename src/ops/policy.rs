@@ -88,9 +88,11 @@ impl Session {
         policy: &PolicyConfig,
         context: &Context<'_>,
     ) -> Result<u64, Error> {
+        // The chain of policies follows the last record, sealed or not (an accepted
+        // unsealed one included); the differences are against the policy in force.
         let previous = self
             .state()
-            .recorded_policy()
+            .latest_recorded_policy()
             .map(|recorded| recorded.digest.clone());
         let differences = match self.state().recorded_policy() {
             Some(_) => self.policy()?.differences(policy),

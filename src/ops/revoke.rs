@@ -152,21 +152,8 @@ pub fn revoke(
             .append(&mut session.state, context.now, KIND_CERT_REVOKED, payload)?;
         records.push(record);
     }
-    let mut crl_files = Vec::new();
-    let mut skipped = Vec::new();
-    for signer in &signers {
-        let id = signer.certificate().info().id.clone();
-        match sign_crl(session, signer, context) {
-            Ok(pem) => {
-                let payload = serde_json::json!({ "ca": id, "number": session.state().crl_count() + 1, "revoked": session.state().revocations().filter(|revoked| session.state().lineage(&id).contains(&revoked.ca)).count() });
-                session
-                    .ledger
-                    .append(&mut session.state, context.now, KIND_CRL_ISSUED, payload)?;
-                crl_files.push((out.join(format!("{id}.crl")), pem));
-            }
-            Err(reason) => skipped.push(format!("CA {id}: {reason}")),
-        }
-    }
+    let crls = record_crls(session, &signers, &out, context)?;
+    let (crl_files, skipped) = (crls.files, crls.skipped);
     if let Some(signer) = signers.last() {
         session
             .ledger
@@ -194,6 +181,57 @@ pub fn revoke(
         rbac,
         note: revocation::KUBERNETES_NOTE,
     })
+}
+
+/// CRLs signed and recorded by [`record_crls`], not yet written.
+pub(super) struct RecordedCrls {
+    /// `OUT/<ca id>.crl` and its PEM, per CA that signed one.
+    pub files: Vec<(PathBuf, String)>,
+    /// CAs that could not sign one, with the reason.
+    pub skipped: Vec<String>,
+    /// Revocations the CRLs list, added up.
+    pub revoked: usize,
+}
+
+/// Signs a CRL with each signer (every revocation of its lineage) and appends a
+/// `crl.issued` entry per CRL; nothing is sealed, committed or written. Used by `revoke`
+/// and `crl`.
+pub(super) fn record_crls(
+    session: &mut Session,
+    signers: &[Signer],
+    out: &std::path::Path,
+    context: &Context<'_>,
+) -> Result<RecordedCrls, Error> {
+    let mut recorded = RecordedCrls {
+        files: Vec::new(),
+        skipped: Vec::new(),
+        revoked: 0,
+    };
+    for signer in signers {
+        let id = signer.certificate().info().id.clone();
+        match sign_crl(session, signer, context) {
+            Ok(pem) => {
+                let lineage = session.state().lineage(&id);
+                let count = session
+                    .state()
+                    .revocations()
+                    .filter(|revoked| lineage.contains(&revoked.ca))
+                    .count();
+                recorded.revoked += count;
+                let payload = serde_json::json!({
+                    "ca": id,
+                    "number": session.state().crl_count() + 1,
+                    "revoked": count,
+                });
+                session
+                    .ledger
+                    .append(&mut session.state, context.now, KIND_CRL_ISSUED, payload)?;
+                recorded.files.push((out.join(format!("{id}.crl")), pem));
+            }
+            Err(reason) => recorded.skipped.push(format!("CA {id}: {reason}")),
+        }
+    }
+    Ok(recorded)
 }
 
 /// `revocations/<seq>/` in the home, where `revoke` writes without `--out`.
@@ -238,7 +276,7 @@ pub(super) fn sign_crl(
     let ski = crate::hex::decode(&info.subject_key_id).unwrap_or_default();
     let params = CertificateRevocationListParams {
         this_update: ca::whole_seconds(context.now),
-        next_update: ca::whole_seconds(context.now + Duration::days(30)),
+        next_update: ca::whole_seconds(context.now + Duration::days(super::crl::CRL_DAYS)),
         crl_number: SerialNumber::from(session.state().crl_count() + 1),
         issuing_distribution_point: None,
         revoked_certs,

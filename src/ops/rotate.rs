@@ -194,6 +194,7 @@ pub fn reissue(
     context: &Context<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ReissueReport, Error> {
+    session.check_vouched()?;
     let Some(rotation) = session.state().rotation().cloned() else {
         return Err(refuse_phase(session, "reissue"));
     };

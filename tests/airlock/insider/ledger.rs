@@ -787,3 +787,92 @@ fn planted_destruction_deletes_no_key() {
         "nothing recorded as destroyed"
     );
 }
+
+/// Attack (finding 3, through the ledger): the insider appends an unsealed
+/// `policy.changed` (correctly chained and digested) that lifts `system:nodes` from the
+/// forbidden groups. No key vouches for it, so it is not in force: `review` still
+/// refuses the group, and `policy show` still names the sealed policy.
+#[test]
+fn planted_policy_record_is_not_in_force() {
+    let home = Home::new();
+    let recorded = home
+        .entries()
+        .into_iter()
+        .find(|entry| entry.kind == "policy.changed")
+        .expect("init records the policy");
+    let mut policy = recorded.payload["policy"].clone();
+    let groups = policy["names"]["forbidden_groups"]
+        .as_array_mut()
+        .expect("forbidden groups");
+    groups.retain(|group| group != "system:nodes");
+    let digest = airlock::hex::sha256(&serde_json::to_vec(&policy).expect("json"));
+    home.forge(
+        "policy.changed",
+        json!({
+            "digest": digest,
+            "policy": policy,
+            "previous": recorded.payload["digest"],
+            "differences": ["names.forbidden_groups: 'system:nodes' removed"],
+        }),
+    );
+    let intake = home.path("nodes");
+    std::fs::create_dir_all(&intake).expect("intake");
+    let keys = home.path("nodes-keys");
+    std::fs::create_dir_all(&keys).expect("keys");
+    let csr = openssl_csr(
+        &keys,
+        "node",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "/O=system:nodes/CN=eve",
+    );
+    std::fs::rename(&csr, intake.join("node.csr")).expect("move");
+    let review = home
+        .run(&["--json", "review", intake.to_str().expect("utf-8")])
+        .code(3);
+    let report: Value = serde_json::from_slice(&review.get_output().stdout).expect("json");
+    assert_eq!(report["rejected"], 1, "{report:#}");
+    assert!(
+        report["items"][0]["reasons"]
+            .to_string()
+            .contains("system:nodes"),
+        "{report:#}"
+    );
+    let shown = home.run(&["policy", "show"]).success();
+    let text = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    assert!(
+        text.contains(recorded.payload["digest"].as_str().expect("digest")),
+        "{text}"
+    );
+}
+
+/// Attack (finding 1, the hand-back path): the insider appends an unsealed `cert.issued`
+/// for a CSR already signed, carrying a certificate of their own. A re-run of that batch
+/// signs nothing new, so it unlocks no key; it must still refuse before handing anything
+/// back, because only the ledger says the certificate was issued.
+#[test]
+fn planted_issuance_is_not_handed_back() {
+    let home = Home::new();
+    let real = home
+        .entries()
+        .into_iter()
+        .find(|entry| entry.kind == "cert.issued")
+        .expect("alice's entry");
+    let (_, insider_cert) = insider_ca(home.dir.path());
+    let mut forged = real.payload.clone();
+    forged["serial"] = json!("7f00000000000000000000000000000b");
+    forged["cert"] = json!(insider_cert);
+    let line = home.forge("cert.issued", forged);
+    let out = home.path("rerun-out");
+    let refused = home
+        .run(&[
+            "sign",
+            home.path("first").to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--yes",
+        ])
+        .failure();
+    let message = Home::stderr(&refused);
+    assert!(message.contains(&format!("line {line}")), "{message}");
+    assert!(!out.exists(), "nothing handed back: {message}");
+}

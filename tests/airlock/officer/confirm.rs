@@ -114,16 +114,17 @@ fn prefix(id: &str) -> &str {
     id.get(..8).expect("a CA id has 16 hex digits")
 }
 
-/// Whether `script` (util-linux) is here to give airlock a terminal.
-fn have_script() -> bool {
+/// `script` (util-linux, in Debian's essential bsdutils) gives airlock a terminal. A
+/// missing `script` fails the test: a terminal check that did not run is never a pass.
+fn require_script() {
     let found = Command::new("script")
         .arg("--version")
         .output()
         .is_ok_and(|output| output.status.success());
-    if !found {
-        eprintln!("skipped: 'script' (util-linux) is not installed, no terminal to test on");
-    }
-    found
+    assert!(
+        found,
+        "'script' (util-linux, package bsdutils) is needed to give airlock a terminal"
+    );
 }
 
 /// Runs `airlock ARGS` on a pseudo-terminal. For each `(wait_for, answer)` step, waits
@@ -263,9 +264,7 @@ fn a_missing_passphrase_names_the_ca_by_role_and_id() {
 // digest before it asks the passphrase, which names the CA; another answer cancels.
 #[test]
 fn sign_on_a_terminal_asks_the_digest_before_the_passphrase() {
-    if !have_script() {
-        return;
-    }
+    require_script();
     let desk = Desk::new();
     let id = desk.ca_id("active");
     let review = desk.json(&["review", path_str(&desk.intake)]);
@@ -312,9 +311,7 @@ fn sign_on_a_terminal_asks_the_digest_before_the_passphrase() {
 // Item 9: `revoke` on a terminal shows which certificates go, and 'no' cancels it.
 #[test]
 fn revoke_on_a_terminal_shows_the_plan_and_no_cancels() {
-    if !have_script() {
-        return;
-    }
+    require_script();
     let desk = Desk::new();
     let serial = desk.sign_alice();
     let before = desk.ledger();
@@ -351,9 +348,7 @@ fn revoke_on_a_terminal_shows_the_plan_and_no_cancels() {
 // typed twice, each prompt naming the CA; later acts name the incoming CA by its id.
 #[test]
 fn rotate_begin_asks_the_active_passphrase_first_then_the_new_one_twice() {
-    if !have_script() {
-        return;
-    }
+    require_script();
     let desk = Desk::new();
     let old_id = desk.ca_id("active");
     let home = ["--home", path_str(&desk.home)].map(OsStr::new);
